@@ -1,0 +1,197 @@
+import { z } from 'zod';
+import { checkSecureUrl } from './urls.ts';
+
+/** Asymmetric JWS algorithms only: HMAC could be confused with a public key, `none` is never acceptable. */
+export const LEGACY_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
+export const DEFAULT_LEGACY_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA'];
+export const SIGNING_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const;
+
+/** Profile field → claim name or JSON Pointer. Standard OIDC claims map to themselves by default. */
+export const DEFAULT_CLAIM_MAPPINGS: Record<string, string> = {
+  email: 'email',
+  email_verified: 'email_verified',
+  name: 'name',
+  given_name: 'given_name',
+  family_name: 'family_name',
+  preferred_username: 'preferred_username',
+  groups: 'groups',
+};
+
+const secureUrl = (opts?: { allowQuery?: boolean }) =>
+  z.string().superRefine((value, ctx) => {
+    const problem = checkSecureUrl(value, opts);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+const identifier = z
+  .string()
+  .regex(/^[A-Za-z0-9._~-]{1,64}$/, 'must be 1-64 characters of letters, digits, ".", "_", "~" or "-"');
+
+const headerName = z
+  .string()
+  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a valid HTTP header name')
+  .transform((name) => name.toLowerCase());
+
+const algorithm = z.string().superRefine((value, ctx) => {
+  if ((LEGACY_ALGORITHMS as readonly string[]).includes(value)) return;
+  const why = /^none$/i.test(value)
+    ? '"none" is never accepted'
+    : /^HS/i.test(value)
+      ? 'HMAC algorithms are not accepted (a public key must never be used as an HMAC secret)'
+      : 'unknown algorithm';
+  ctx.addIssue({ code: 'custom', message: `${why}; expected one of ${LEGACY_ALGORITHMS.join(', ')}` });
+});
+
+const scalar = z.union([z.string(), z.number(), z.boolean()]);
+
+const keysCache = z
+  .object({
+    timeoutSeconds: z.number().positive().max(60).default(5),
+    maxAgeSeconds: z.number().int().min(0).default(600),
+    cooldownSeconds: z.number().int().min(0).default(30),
+    staleIfErrorSeconds: z.number().int().min(0).default(3600),
+  })
+  .strict()
+  .prefault({});
+
+const trustedProxy = z
+  .object({
+    sharedSecretHeader: headerName.default('x-waf-secret'),
+    sharedSecret: z.string().min(16, 'must be at least 16 characters').optional(),
+    sourceCidrs: z.array(z.string()).default([]),
+  })
+  .strict();
+
+const identityProvider = z
+  .object({
+    id: identifier,
+    issuer: z.string().min(1, 'must be a non-empty string'),
+    keysEndpoint: secureUrl().optional(),
+    discoveryUrl: secureUrl().optional(),
+    publicKeys: z.array(z.union([z.string().min(1), z.record(z.string(), z.unknown())])).min(1).optional(),
+    keysCache,
+    jwtEndpoint: secureUrl({ allowQuery: false }),
+    headerName: headerName.default('authorization'),
+    algorithms: z.array(algorithm).min(1).default(DEFAULT_LEGACY_ALGORITHMS),
+    audiences: z.array(z.string().min(1)).default([]),
+    clockToleranceSeconds: z.number().int().min(0).max(300).default(30),
+    maxTokenAgeSeconds: z.number().int().positive().nullable().default(3600),
+    boundClaims: z.record(z.string(), z.union([scalar, z.array(scalar).min(1)])).default({}),
+    boundClaimsType: z.enum(['string', 'glob']).default('string'),
+    claimMappings: z.record(z.string(), z.string().min(1)).default(DEFAULT_CLAIM_MAPPINGS),
+    autoRegister: z.boolean().default(true),
+    autoUpdate: z.boolean().default(true),
+    trustedProxy: trustedProxy.optional(),
+    loginUrl: secureUrl().nullable().default(null),
+  })
+  .strict()
+  .superRefine((idp, ctx) => {
+    const sources = (['keysEndpoint', 'discoveryUrl', 'publicKeys'] as const).filter((key) => idp[key] !== undefined);
+    if (sources.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: sources.length ? [sources[1]!] : ['keysEndpoint'],
+        message: 'exactly one of keysEndpoint, discoveryUrl or publicKeys is required',
+      });
+    }
+  });
+
+const tokenExchange = z
+  .object({
+    legacyJwt: z.boolean().default(false),
+    idJag: z
+      .object({ audiences: z.array(z.string().min(1)).min(1), scopes: z.array(z.string().min(1)).default([]) })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+const client = z
+  .object({
+    clientId: identifier,
+    clientSecret: z.string().min(16, 'must be at least 16 characters').optional(),
+    redirectUris: z.array(secureUrl()).min(1, 'must list at least one redirect URI'),
+    postLogoutRedirectUris: z.array(secureUrl()).default([]),
+    identityProviders: z.array(identifier).min(1, 'must name at least one identity provider'),
+    requirePkce: z.boolean().default(false),
+    idTokenSignedResponseAlg: z.enum(SIGNING_ALGORITHMS).default('RS256'),
+    accessTokenAudience: z.string().min(1).optional(),
+    tokenExchange: tokenExchange.optional(),
+  })
+  .strict();
+
+const signingKey = z.union([
+  z.object({ file: z.string().min(1) }).strict(),
+  z.object({ jwk: z.record(z.string(), z.unknown()) }).strict(),
+]);
+
+export const configSchema = z
+  .object({
+    issuer: secureUrl({ allowQuery: false }).refine((value) => !value.endsWith('/'), 'must not end with "/"'),
+    server: z
+      .object({
+        host: z.string().min(1).default('0.0.0.0'),
+        port: z.number().int().min(0).max(65535).default(8080),
+        adminPort: z.number().int().min(1).max(65535).optional(),
+      })
+      .strict()
+      .prefault({}),
+    store: z
+      .object({
+        type: z.enum(['memory', 'redis']).default('memory'),
+        url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+        keyPrefix: z.string().default('jib:'),
+      })
+      .strict()
+      .prefault({})
+      .superRefine((store, ctx) => {
+        if (store.type === 'redis' && !store.url) {
+          ctx.addIssue({ code: 'custom', path: ['url'], message: 'is required when store.type is "redis"' });
+        }
+      }),
+    signing: z
+      .object({ keys: z.array(signingKey).default([]) })
+      .strict()
+      .prefault({}),
+    tokens: z
+      .object({
+        authRequestTtlSeconds: z.number().int().min(30).max(3600).default(600),
+        codeTtlSeconds: z.number().int().min(5).max(600).default(60),
+        idTokenTtlSeconds: z.number().int().min(30).max(86400).default(300),
+        accessTokenTtlSeconds: z.number().int().min(30).max(86400).default(300),
+        refreshTokenIdleSeconds: z.number().int().min(60).default(86400),
+        refreshTokenAbsoluteSeconds: z.number().int().min(60).default(2592000),
+      })
+      .strict()
+      .prefault({}),
+    logging: z
+      .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
+      .strict()
+      .prefault({}),
+    identityProviders: z.array(identityProvider).min(1, 'must list at least one identity provider'),
+    clients: z.array(client).default([]),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const idpIds = new Set<string>();
+    config.identityProviders.forEach((idp, i) => {
+      if (idpIds.has(idp.id)) ctx.addIssue({ code: 'custom', path: ['identityProviders', i, 'id'], message: `duplicate id "${idp.id}"` });
+      idpIds.add(idp.id);
+    });
+    const clientIds = new Set<string>();
+    config.clients.forEach((c, i) => {
+      if (clientIds.has(c.clientId)) {
+        ctx.addIssue({ code: 'custom', path: ['clients', i, 'clientId'], message: `duplicate clientId "${c.clientId}"` });
+      }
+      clientIds.add(c.clientId);
+      c.identityProviders.forEach((id, j) => {
+        if (!idpIds.has(id)) {
+          ctx.addIssue({ code: 'custom', path: ['clients', i, 'identityProviders', j], message: `unknown identity provider "${id}"` });
+        }
+      });
+    });
+  });
+
+export type Config = z.output<typeof configSchema>;
+export type IdentityProviderConfig = Config['identityProviders'][number];
+export type ClientConfig = Config['clients'][number];

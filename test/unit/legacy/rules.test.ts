@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { duration } from '../../../src/legacy/claim-checks.ts';
+import { boundClaimMatches, globMatch, mapClaims, readClaim } from '../../../src/legacy/index.ts';
+
+describe('readClaim (claim name or RFC 6901 JSON Pointer)', () => {
+  const claims = {
+    division: 'North America',
+    groups: { primary: 'Engineering', secondary: 'Software' },
+    'a/b': 'top-level slash',
+    odd: { 'a/b': 'slash', 'm~n': 'tilde', '': 'empty key', list: ['x', 'y'] },
+    '/not-a-pointer': 'literal',
+  };
+
+  it.each([
+    ['division', 'North America'],
+    ['a/b', 'top-level slash'],
+    ['/division', 'North America'],
+    ['/groups/primary', 'Engineering'],
+    ['/odd/a~1b', 'slash'],
+    ['/odd/m~0n', 'tilde'],
+    ['/odd/', 'empty key'],
+    ['/odd/list/1', 'y'],
+    ['/odd/list/2', undefined],
+    ['/odd/list/01', undefined],
+    ['/odd/list/-', undefined],
+    ['/odd/m~2n', undefined],
+    ['/groups/primary/deeper', undefined],
+    ['/missing/x', undefined],
+    ['/__proto__', undefined],
+    ['/groups/constructor', undefined],
+    ['toString', undefined],
+  ])('%s → %j', (selector, expected) => {
+    expect(readClaim(claims, selector)).toEqual(expected);
+  });
+});
+
+describe('globMatch', () => {
+  it.each([
+    ['*@example.com', 'fred@example.com', true],
+    ['*@example.com', '@example.com', true],
+    ['*@example.com', 'fred@example.com.evil', false],
+    ['fred@*', 'fred@', true],
+    ['a*b*c', 'aXXbYYc', true],
+    ['a*b*c', 'abc', true],
+    ['a*b*c', 'acb', false],
+    ['*', '', true],
+    ['', '', true],
+    ['', 'x', false],
+    ['a.c', 'abc', false],
+    ['a?c', 'abc', false],
+    ['a?c', 'a?c', true],
+    ['[ab]', 'a', false],
+    ['(x|y)+', '(x|y)+', true],
+    ['exact', 'EXACT', false],
+  ] as const)('%j vs %j → %s', (pattern, value, expected) => {
+    expect(globMatch(pattern, value)).toBe(expected);
+  });
+
+  it('is linear enough for hostile patterns', () => {
+    const started = performance.now();
+    expect(globMatch(`${'*a'.repeat(30)}*b`, 'a'.repeat(5000))).toBe(false);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+});
+
+describe('boundClaimMatches (Vault semantics)', () => {
+  it.each([
+    ['exact string', 'Engineering', 'Engineering', false, true],
+    ['list: any of', ['a', 'b'], 'b', false, true],
+    ['array claim: any element', 'admin', ['reader', 'admin'], false, true],
+    ['array claim and list', ['x', 'admin'], ['reader', 'admin'], false, true],
+    ['number exact', 3, 3, false, true],
+    ['number vs string', 3, '3', false, false],
+    ['string vs number', '3', 3, false, false],
+    ['boolean', true, true, false, true],
+    ['null claim', 'x', null, false, false],
+    ['object claim', 'x', { x: 'x' }, false, false],
+    ['glob on', '*.example.com', 'a.example.com', true, true],
+    ['glob off keeps * literal', '*.example.com', 'a.example.com', false, false],
+    ['glob on, literal *', '*.example.com', '*.example.com', false, true],
+  ] as const)('%s', (_name, expected, actual, glob, result) => {
+    expect(boundClaimMatches(expected as never, actual, glob)).toBe(result);
+  });
+});
+
+describe('mapClaims', () => {
+  it('copies present values by claim name or JSON Pointer, skipping absent and null ones', () => {
+    const profile = mapClaims(
+      { email: 'a@example.com', name: null, org: { dept: { name: 'R&D' } }, roles: ['x'] },
+      { email: 'email', name: 'name', department: '/org/dept/name', groups: 'roles', nickname: 'nick' },
+    );
+    expect(profile).toEqual({ email: 'a@example.com', department: 'R&D', groups: ['x'] });
+  });
+
+  it('a profile field named __proto__ stays a plain property', () => {
+    const profile = mapClaims({ email: { polluted: true } }, JSON.parse('{"__proto__": "email"}'));
+    expect(Object.getPrototypeOf(profile)).toBe(Object.prototype);
+    expect(Object.hasOwn(profile, '__proto__')).toBe(true);
+    expect((profile as { polluted?: boolean }).polluted).toBeUndefined();
+  });
+
+  it('copies values, not references', () => {
+    const claims = { roles: ['a'] };
+    const profile = mapClaims(claims, { groups: 'roles' });
+    (profile.groups as string[]).push('b');
+    expect(claims.roles).toEqual(['a']);
+  });
+});
+
+describe('duration', () => {
+  it.each([
+    [0, '0s'],
+    [42, '42s'],
+    [180, '3m'],
+    [252, '4m 12s'],
+    [3600, '1h'],
+    [3631, '1h 0m 31s'],
+    [7260, '2h 1m'],
+    [90000, '1d 1h'],
+  ])('%d → %s', (seconds, text) => {
+    expect(duration(seconds)).toBe(text);
+  });
+});

@@ -38,12 +38,16 @@ export function validateConfig(raw: unknown): Config {
   throw new ConfigError(result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: describeIssue(issue) })));
 }
 
-function describeIssue(issue: { code: string; message: string; keys?: string[]; expected?: unknown; input?: unknown }): string {
+function describeIssue(issue: { code: string; message: string; keys?: string[]; expected?: unknown }): string {
   switch (issue.code) {
     case 'unrecognized_keys':
       return `unknown key${issue.keys && issue.keys.length > 1 ? 's' : ''} ${issue.keys?.map((k) => `"${k}"`).join(', ')}`;
-    case 'invalid_type':
-      return issue.input === undefined ? `is required (${String(issue.expected)})` : `must be ${article(String(issue.expected))}`;
+    case 'invalid_type': {
+      // zod reports "expected X, received Y"; it does not keep the input itself.
+      const received = /received (\w+)/.exec(issue.message)?.[1];
+      const expected = String(issue.expected);
+      return received === 'undefined' ? `is required (${expected})` : `must be ${article(expected)}${received ? ` (got ${received})` : ''}`;
+    }
     default:
       return issue.message;
   }

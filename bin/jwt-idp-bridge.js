@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+// The jwt-idp-bridge command. Node >= 22.18 runs the TypeScript sources directly (erasable syntax only),
+// so there is no build step to remember.
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 18)) {
+  process.stderr.write(`jwt-idp-bridge needs Node.js >= 22.18 (this is ${process.version}).\n`);
+  process.exit(2);
+}
+const { runCli } = await import('../src/cli/main.ts');
+const code = await runCli(process.argv.slice(2), {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+  readStdin: async () => {
+    const chunks = [];
+    for await (const chunk of process.stdin) chunks.push(chunk);
+    return Buffer.concat(chunks).toString('utf8');
+  },
+  env: process.env,
+});
+if (code !== undefined) process.exitCode = code;

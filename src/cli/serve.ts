@@ -1,0 +1,21 @@
+import { loadConfigFile } from '../config/load.ts';
+import { createPinoLogger } from '../observability/pino.ts';
+import { closeOnSignals, configuredHeaderNames, startNodeServer } from '../runtime/node.ts';
+import type { CliIo } from './main.ts';
+
+/** `serve`: the bridge with a config file, or the local demo stack without one. Runs until a signal. */
+export async function serve(configFile: string | undefined, io: CliIo): Promise<number> {
+  if (!configFile) {
+    const { startDemo } = await import('../runtime/demo/index.ts');
+    const demo = await startDemo({ env: io.env, out: io.out });
+    const stop = () => void demo.close().then(() => process.exit(0), () => process.exit(1));
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    return new Promise<number>(() => undefined);
+  }
+  const config = await loadConfigFile(configFile, io.env);
+  const logger = createPinoLogger({ level: config.logging.level, extraHeaders: configuredHeaderNames(config) });
+  const server = await startNodeServer({ config, configFile, logger });
+  closeOnSignals(server, logger);
+  return new Promise<number>(() => undefined);
+}

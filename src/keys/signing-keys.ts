@@ -1,0 +1,105 @@
+import { calculateJwkThumbprint, createLocalJWKSet, exportJWK, generateKeyPair, importJWK, type JWK, type JWTVerifyGetKey } from 'jose';
+import type { Logger } from '../observability/logger.ts';
+import type { Store } from '../storage/port.ts';
+
+export type SigningAlg = 'RS256' | 'ES256' | 'EdDSA';
+export const GENERATED_ALGS: SigningAlg[] = ['RS256', 'ES256', 'EdDSA'];
+const GENERATED_KEYS_KEY = 'signing-keys:generated';
+const PUBLIC_MEMBERS = ['kty', 'crv', 'n', 'e', 'x', 'y'] as const;
+
+export interface SigningKey {
+  kid: string;
+  alg: SigningAlg;
+  privateKey: CryptoKey;
+  publicJwk: JWK;
+}
+
+export interface SigningKeys {
+  /** The first configured key: signs access tokens and ID tokens of clients without a preference. */
+  readonly active: SigningKey;
+  readonly all: readonly SigningKey[];
+  /** The first key of that algorithm. Startup guarantees one exists for every algorithm a client asks for. */
+  forAlg(alg: SigningAlg): SigningKey;
+  /** Public JWK set (current + previous keys), for /jwks. */
+  readonly publicJwks: { keys: JWK[] };
+  /** Resolves our own public keys, for verifying tokens we issued (userinfo, introspection). */
+  readonly getVerificationKey: JWTVerifyGetKey;
+  readonly algorithms: SigningAlg[];
+}
+
+export class SigningKeyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SigningKeyError';
+  }
+}
+
+function inferAlg(jwk: JWK): SigningAlg | undefined {
+  if (jwk.alg) return (GENERATED_ALGS as string[]).includes(jwk.alg) ? (jwk.alg as SigningAlg) : undefined;
+  if (jwk.kty === 'RSA') return 'RS256';
+  if (jwk.kty === 'EC' && jwk.crv === 'P-256') return 'ES256';
+  if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') return 'EdDSA';
+  return undefined;
+}
+
+async function importSigningKey(jwk: JWK, index: number): Promise<SigningKey> {
+  const where = `signing.keys[${index}]`;
+  const alg = inferAlg(jwk);
+  if (!alg) throw new SigningKeyError(`${where}: unsupported key (expected RSA for RS256, EC P-256 for ES256 or OKP Ed25519 for EdDSA)`);
+  if (typeof jwk.d !== 'string') throw new SigningKeyError(`${where}: must be a private JWK (it has no "d")`);
+  let privateKey: CryptoKey;
+  try {
+    privateKey = (await importJWK({ ...jwk, ext: false }, alg)) as CryptoKey;
+  } catch (error) {
+    throw new SigningKeyError(`${where}: cannot import the key (${(error as Error).message})`);
+  }
+  const base = Object.fromEntries(PUBLIC_MEMBERS.filter((m) => jwk[m] !== undefined).map((m) => [m, jwk[m]])) as JWK;
+  const kid = jwk.kid ?? (await calculateJwkThumbprint(base, 'sha256'));
+  return { kid, alg, privateKey, publicJwk: { ...base, kid, use: 'sig', alg } };
+}
+
+function generateJwks(): Promise<JWK[]> {
+  return Promise.all(GENERATED_ALGS.map((alg) => generateSigningJwk(alg)));
+}
+
+/**
+ * Loads the bridge's signing keys. Without configured keys, a key per supported algorithm is generated and
+ * shared through the store (first writer wins), so every instance on one Redis signs with the same keys.
+ */
+export async function loadSigningKeys(input: { jwks: JWK[]; requiredAlgs: SigningAlg[]; store: Store; logger: Logger }): Promise<SigningKeys> {
+  let jwks = input.jwks;
+  if (jwks.length === 0) {
+    const candidate = JSON.stringify(await generateJwks());
+    await input.store.setIfAbsent(GENERATED_KEYS_KEY, candidate);
+    jwks = JSON.parse((await input.store.get(GENERATED_KEYS_KEY)) ?? candidate) as JWK[];
+    input.logger.warn(
+      { event: 'keys.generated', kids: jwks.map((k) => k.kid) },
+      'no signing keys configured: using generated keys kept in the store. Configure signing.keys for production (generate with `jwt-idp-bridge keys generate`).',
+    );
+  }
+  const all = await Promise.all(jwks.map((jwk, i) => importSigningKey(jwk, i)));
+  const kids = new Set<string>();
+  for (const key of all) {
+    if (kids.has(key.kid)) throw new SigningKeyError(`signing.keys: duplicate kid "${key.kid}"`);
+    kids.add(key.kid);
+  }
+  for (const alg of input.requiredAlgs) {
+    if (!all.some((k) => k.alg === alg)) throw new SigningKeyError(`signing.keys: a client asks for ${alg} ID tokens but no ${alg} key is configured`);
+  }
+  const publicJwks = { keys: all.map((k) => k.publicJwk) };
+  return {
+    active: all[0]!,
+    all,
+    forAlg: (alg) => all.find((k) => k.alg === alg) ?? all[0]!,
+    publicJwks,
+    getVerificationKey: createLocalJWKSet(publicJwks),
+    algorithms: [...new Set(all.map((k) => k.alg))],
+  };
+}
+
+/** A new private JWK for `jwt-idp-bridge keys generate`. */
+export async function generateSigningJwk(alg: SigningAlg): Promise<JWK> {
+  const { privateKey } = await generateKeyPair(alg, { extractable: true, modulusLength: 2048 });
+  const jwk = await exportJWK(privateKey);
+  return { ...jwk, alg, use: 'sig', kid: await calculateJwkThumbprint(jwk, 'sha256') };
+}

@@ -1,0 +1,30 @@
+import { pino, type DestinationStream, type Level } from 'pino';
+import type { Logger } from './logger.ts';
+
+/** Field names whose values are secrets wherever they appear (one level deep, and under common containers). */
+const SECRET_FIELDS = ['authorization', 'cookie', 'set-cookie', 'token', 'access_token', 'id_token', 'refresh_token', 'code', 'code_verifier', 'completion', 'client_secret', 'clientSecret', 'sharedSecret', 'password', 'jwt', 'binding'];
+
+/**
+ * The Node logger: pino JSON lines with stable `event` names. Redaction is a second line of defence: the code
+ * never logs secrets on purpose, and these paths catch them if a header or body object is ever logged.
+ * `extraHeaders` are the configured legacy and shared-secret header names.
+ */
+export function createPinoLogger(options: { level: Level | 'silent'; extraHeaders?: string[]; destination?: DestinationStream }): Logger {
+  const names = [...new Set([...SECRET_FIELDS, ...(options.extraHeaders ?? [])])];
+  const paths = names.flatMap((name) => {
+    const key = /^[A-Za-z_$][\w$]*$/.test(name) ? name : `["${name}"]`;
+    const join = (prefix: string) => (key.startsWith('[') ? `${prefix}${key}` : `${prefix}.${key}`);
+    return [key, join('*'), join('headers'), join('req.headers'), join('params'), join('body')];
+  });
+  const logger = pino(
+    {
+      level: options.level,
+      base: { service: 'jwt-idp-bridge' },
+      redact: { paths, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    options.destination,
+  );
+  return logger as unknown as Logger;
+}

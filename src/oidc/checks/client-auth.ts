@@ -1,0 +1,58 @@
+import type { ClientConfig } from '../../config/schema.ts';
+import { safeEqual } from '../crypto.ts';
+import type { BridgeContext, BridgeRuntime } from '../deps.ts';
+import { OAuthError, invalidRequest } from '../errors.ts';
+import type { Params } from './params.ts';
+
+const invalidClient = (detail: string) =>
+  new OAuthError('invalid_client', 'client authentication failed', { code: 'CLIENT_AUTH_FAILED', detail });
+
+function decodeBasicPart(value: string): string {
+  // RFC 6749 §2.3.1: client_id and secret are form-urlencoded before base64.
+  return decodeURIComponent(value.replace(/\+/g, ' '));
+}
+
+function readBasic(header: string | undefined): { id: string; secret: string } | undefined {
+  if (!header || !/^basic /i.test(header)) return undefined;
+  let decoded: string;
+  try {
+    decoded = atob(header.slice(6).trim());
+  } catch {
+    throw invalidClient('malformed Basic credentials');
+  }
+  const colon = decoded.indexOf(':');
+  if (colon < 0) throw invalidClient('malformed Basic credentials');
+  try {
+    return { id: decodeBasicPart(decoded.slice(0, colon)), secret: decodeBasicPart(decoded.slice(colon + 1)) };
+  } catch {
+    throw invalidClient('malformed Basic credentials');
+  }
+}
+
+/**
+ * Authenticates the client at a back-channel endpoint: client_secret_basic, client_secret_post, or `none`
+ * (client_id only) for public clients. Exactly one method per request (RFC 6749 §2.3).
+ */
+export async function authenticateClient(c: BridgeContext, runtime: BridgeRuntime, params: Params): Promise<ClientConfig> {
+  const basic = readBasic(c.req.header('authorization'));
+  const postId = params.get('client_id');
+  const postSecret = params.get('client_secret');
+  if (basic && postSecret !== undefined) throw invalidRequest('use only one client authentication method', 'MULTIPLE_CLIENT_AUTH');
+  if (basic && postId !== undefined && postId !== basic.id) throw invalidRequest('client_id does not match the authenticated client', 'CLIENT_ID_MISMATCH');
+  const clientId = basic?.id ?? postId;
+  if (clientId === undefined) throw invalidClient('no client identification');
+  const client = runtime.clients.get(clientId);
+  const presented = basic?.secret ?? postSecret;
+  if (!client) {
+    // Same work as for a known client, so timing does not reveal which client ids exist.
+    await safeEqual(presented ?? '', 'unknown-client');
+    throw invalidClient(`unknown client ${clientId}`);
+  }
+  if (client.clientSecret === undefined) {
+    if (presented !== undefined) throw invalidClient('public client presented a secret');
+    return client;
+  }
+  if (presented === undefined) throw invalidClient('confidential client without a secret');
+  if (!(await safeEqual(presented, client.clientSecret))) throw invalidClient('wrong client secret');
+  return client;
+}

@@ -1,0 +1,57 @@
+import { invalidRequest } from '../errors.ts';
+import type { BridgeContext } from '../deps.ts';
+
+export const MAX_PARAM_LENGTH = 4096;
+
+/** Request parameters with every value kept, so duplicates can be refused (RFC 6749 §3.1). */
+export class Params {
+  readonly #values: Map<string, string[]>;
+
+  constructor(search: URLSearchParams) {
+    this.#values = new Map();
+    for (const [name, value] of search) {
+      const list = this.#values.get(name);
+      if (list) list.push(value);
+      else this.#values.set(name, [value]);
+    }
+  }
+
+  /** The single value of `name`; undefined when absent or empty; invalid_request when repeated or oversized. */
+  get(name: string): string | undefined {
+    const values = this.#values.get(name);
+    if (!values) return undefined;
+    if (values.length > 1) throw invalidRequest(`parameter ${name} must not be repeated`, 'DUPLICATE_PARAMETER');
+    const value = values[0]!;
+    if (value.length > MAX_PARAM_LENGTH) throw invalidRequest(`parameter ${name} is too long`, 'PARAMETER_TOO_LONG');
+    return value === '' ? undefined : value;
+  }
+
+  require(name: string): string {
+    const value = this.get(name);
+    if (value === undefined) throw invalidRequest(`parameter ${name} is required`, 'MISSING_PARAMETER');
+    return value;
+  }
+
+  /** Names that appear more than once. */
+  duplicates(): string[] {
+    return [...this.#values].filter(([, values]) => values.length > 1).map(([name]) => name);
+  }
+}
+
+/**
+ * Reads a form body (application/x-www-form-urlencoded only). Hono's body-limit middleware caps the size
+ * before this runs.
+ */
+export async function readForm(c: BridgeContext): Promise<Params> {
+  const type = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') {
+    throw invalidRequest('the request body must be application/x-www-form-urlencoded', 'UNSUPPORTED_CONTENT_TYPE');
+  }
+  return new Params(new URLSearchParams(await c.req.text()));
+}
+
+/** Query parameters of a GET, or the form of a POST (OIDC Core §3.1.2.1 allows both for /authorize). */
+export async function readRequestParams(c: BridgeContext): Promise<Params> {
+  if (c.req.method === 'POST') return readForm(c);
+  return new Params(new URL(c.req.url).searchParams);
+}

@@ -1,0 +1,24 @@
+import { base64url } from 'jose';
+
+const encoder = new TextEncoder();
+
+/** base64url of `bytes` random bytes (default 32 = 256 bits). Web Crypto, so it runs on Node and Workers. */
+export function randomToken(bytes = 32): string {
+  return base64url.encode(crypto.getRandomValues(new Uint8Array(bytes)));
+}
+
+/** base64url(SHA-256(value)): how codes, completion values and binding cookies are stored and compared. */
+export async function sha256(value: string): Promise<string> {
+  return base64url.encode(new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(value))));
+}
+
+/**
+ * Constant-time comparison of two secrets. Both sides are hashed first so that neither the content
+ * nor the length of the expected value leaks through timing.
+ */
+export async function safeEqual(a: string, b: string): Promise<boolean> {
+  const [x, y] = await Promise.all([sha256(a), sha256(b)]);
+  let diff = 0;
+  for (let i = 0; i < x.length; i++) diff |= x.charCodeAt(i) ^ y.charCodeAt(i);
+  return diff === 0;
+}

@@ -1,0 +1,29 @@
+import type { Config } from '../config/schema.ts';
+import type { SigningKeys } from '../keys/signing-keys.ts';
+import { SUPPORTED_CLAIMS } from './claims.ts';
+import { SUPPORTED_SCOPES } from './checks/scope.ts';
+
+/** OpenID Provider Metadata (OIDC Discovery §3): advertises exactly what is implemented. */
+export function buildDiscovery(config: Config, keys: SigningKeys): Record<string, unknown> {
+  const base = config.issuer;
+  return {
+    issuer: base,
+    authorization_endpoint: `${base}/authorize`,
+    token_endpoint: `${base}/token`,
+    userinfo_endpoint: `${base}/userinfo`,
+    jwks_uri: `${base}/jwks`,
+    scopes_supported: [...SUPPORTED_SCOPES],
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    grant_types_supported: ['authorization_code'],
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: keys.algorithms,
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+    code_challenge_methods_supported: ['S256'],
+    claims_supported: SUPPORTED_CLAIMS,
+    authorization_response_iss_parameter_supported: true,
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false,
+    claims_parameter_supported: false,
+  };
+}

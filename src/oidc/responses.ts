@@ -1,0 +1,53 @@
+import { html } from 'hono/html';
+import type { BridgeContext } from './deps.ts';
+import type { OAuthError } from './errors.ts';
+
+const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+
+/**
+ * A minimal HTML page for errors that must not be redirected (unknown client, unverified redirect_uri,
+ * unknown auth request). Not framable, not cached, no script.
+ */
+export function errorPage(c: BridgeContext, status: 400 | 403 | 404 | 405 | 500 | 503, title: string, message: string): Response | Promise<Response> {
+  const body = html`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>${title}</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}code{background:#f3f3f3;padding:0 .2em}</style>
+</head><body><h1>${title}</h1><p>${message}</p><p><small>Request ID: <code>${c.get('requestId') ?? '-'}</code></small></p></body></html>`;
+  return c.html(body, status, {
+    ...NO_STORE,
+    'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+  });
+}
+
+/** 302 to an already-validated URI, adding parameters to its query (RFC 6749 §3.1.2: keep its own query). */
+export function redirectTo(c: BridgeContext, uri: string, params: Record<string, string | undefined>): Response {
+  const url = new URL(uri);
+  for (const [name, value] of Object.entries(params)) if (value !== undefined) url.searchParams.append(name, value);
+  for (const [name, value] of Object.entries(NO_STORE)) c.header(name, value);
+  c.header('Referrer-Policy', 'no-referrer');
+  return c.redirect(url.href, 302);
+}
+
+/** Error response to the client's verified redirect_uri, with state and iss (RFC 6749 §4.1.2.1, RFC 9207). */
+export function redirectError(c: BridgeContext, target: { redirectUri: string; state?: string | undefined; issuer: string }, error: OAuthError): Response {
+  return redirectTo(c, target.redirectUri, {
+    error: error.error,
+    error_description: error.description,
+    state: target.state,
+    iss: target.issuer,
+  });
+}
+
+/** JSON error for back-channel endpoints (RFC 6749 §5.2). */
+export function jsonError(c: BridgeContext, error: OAuthError): Response {
+  const headers: Record<string, string> = { ...NO_STORE };
+  if (error.error === 'invalid_client') headers['WWW-Authenticate'] = 'Basic realm="jwt-idp-bridge", charset="UTF-8"';
+  return c.json({ error: error.error, error_description: error.description }, error.status as 400, headers);
+}
+
+export function jsonNoStore(c: BridgeContext, body: unknown): Response {
+  return c.json(body as object, 200, NO_STORE);
+}

@@ -1,0 +1,97 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { JWK } from 'jose';
+import { systemClock, type Clock } from '../clock.ts';
+import type { Config } from '../config/schema.ts';
+import type { Logger } from '../observability/logger.ts';
+import { createPinoLogger } from '../observability/pino.ts';
+import { createStore } from '../storage/index.ts';
+import { composeBridge } from './compose.ts';
+
+/** Secret-bearing header names from the config, for log redaction. */
+export function configuredHeaderNames(config: Config): string[] {
+  return config.identityProviders.flatMap((idp) => [idp.headerName, ...(idp.trustedProxy ? [idp.trustedProxy.sharedSecretHeader] : [])]);
+}
+
+/** Reads `signing.keys` entries: `{ file }` relative to the config file's folder, or inline `{ jwk }`. */
+export async function readSigningJwks(config: Config, configFile?: string): Promise<JWK[]> {
+  const base = configFile ? dirname(resolve(configFile)) : process.cwd();
+  return Promise.all(
+    config.signing.keys.map(async (entry, i) => {
+      if ('jwk' in entry) return entry.jwk as JWK;
+      try {
+        return JSON.parse(await readFile(resolve(base, entry.file), 'utf8')) as JWK;
+      } catch (error) {
+        throw new Error(`signing.keys[${i}].file: cannot read a JWK from ${entry.file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      }
+    }),
+  );
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Starts the bridge on Node. Returns once it listens; `close` stops accepting, drains in-flight requests, closes the store. */
+export async function startNodeServer(options: { config: Config; configFile?: string; logger?: Logger; clock?: Clock; port?: number; host?: string }): Promise<RunningServer> {
+  const { config } = options;
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createPinoLogger({ level: config.logging.level, extraHeaders: configuredHeaderNames(config) });
+  const store = createStore(config.store, { clock, logger });
+  try {
+    const signingJwks = await readSigningJwks(config, options.configFile);
+    const { app } = await composeBridge({ config, clock, logger, store, signingJwks, remoteAddress: (c) => getConnInfo(c).remote.address });
+    const server: ServerType = await new Promise((resolveListen) => {
+      const s = serve({ fetch: app.fetch, hostname: options.host ?? config.server.host, port: options.port ?? config.server.port }, () => resolveListen(s));
+    });
+    const port = (server.address() as AddressInfo).port;
+    const host = options.host ?? config.server.host;
+    const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`;
+    logger.info({ event: 'server.started', url, issuer: config.issuer, store: config.store.type }, `jwt-idp-bridge listening on ${url}`);
+    let closing: Promise<void> | undefined;
+    const close = () =>
+      (closing ??= (async () => {
+        logger.info({ event: 'server.stopping' }, 'stopping: no new connections, finishing in-flight requests');
+        await new Promise<void>((done) => {
+          // Keep-alive connections become idle as their last response is sent; close them then, not after keepAliveTimeout.
+          const idle = () => ('closeIdleConnections' in server ? server.closeIdleConnections() : undefined);
+          const sweep = setInterval(idle, 100);
+          sweep.unref();
+          server.close(() => {
+            clearInterval(sweep);
+            done();
+          });
+          idle();
+        });
+        await store.close();
+        logger.info({ event: 'server.stopped' }, 'stopped');
+      })());
+    return { url, port, close };
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** SIGTERM/SIGINT → graceful close; a second signal or a stuck drain exits hard. */
+export function closeOnSignals(server: RunningServer, logger: Logger, graceMs = 10_000): void {
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) process.exit(1);
+    signalled = true;
+    logger.info({ event: 'server.signal', signal }, `received ${signal}`);
+    const timer = setTimeout(() => {
+      logger.error({ event: 'server.drain_timeout' }, 'in-flight requests did not finish in time');
+      process.exit(1);
+    }, graceMs);
+    timer.unref();
+    server.close().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}

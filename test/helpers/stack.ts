@@ -1,0 +1,108 @@
+import { Redis } from 'ioredis';
+import { validateConfig } from '../../src/config/parse.ts';
+import type { Config } from '../../src/config/schema.ts';
+import { createPinoLogger } from '../../src/observability/pino.ts';
+import { configuredHeaderNames, startNodeServer, type RunningServer } from '../../src/runtime/node.ts';
+import { Browser } from './browser.ts';
+import { startLegacyIssuer, type LegacyIssuer } from './legacy-issuer.ts';
+import { freePort } from './ports.ts';
+import { startWafProxy, type WafProxy } from './waf-proxy.ts';
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const APP_CALLBACK = 'http://localhost:7001/callback';
+export const WEB_APP = { clientId: 'web-app', clientSecret: 'web-app-secret-0123456789', redirectUri: APP_CALLBACK };
+export const SPA = { clientId: 'spa', redirectUri: 'http://localhost:7002/callback' };
+
+export interface Stack {
+  issuer: string;
+  config: Config;
+  bridge: RunningServer;
+  legacy: LegacyIssuer;
+  waf: WafProxy;
+  /** Every log line the bridge wrote (JSON strings). */
+  logs: string[];
+  /** A browser that holds a legacy session (the WAF's cookie) for `sub`, or none. */
+  browser(sub?: string, claims?: Record<string, unknown>): Promise<Browser>;
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  store?: 'memory' | 'redis';
+  /** Applied to the single IdP entry. */
+  idp?: Record<string, unknown>;
+  /** Extra clients beside web-app and spa. */
+  clients?: Record<string, unknown>[];
+  logLevel?: 'debug' | 'info';
+  wafHeaders?: Record<string, string>;
+  /** Share the store and keys prefix of another stack (two instances, one Redis). */
+  keyPrefix?: string;
+  legacy?: LegacyIssuer;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const legacy = options.legacy ?? (await startLegacyIssuer({ alg: 'ES256' }));
+  const [bridgePort, wafPort] = [await freePort(), await freePort()];
+  const issuer = `http://127.0.0.1:${bridgePort}`;
+  const keyPrefix = options.keyPrefix ?? `test:${crypto.randomUUID()}:`;
+  const config = validateConfig({
+    issuer,
+    server: { host: '127.0.0.1', port: bridgePort },
+    store: options.store === 'redis' ? { type: 'redis', url: REDIS_URL, keyPrefix } : { type: 'memory' },
+    logging: { level: options.logLevel ?? 'info' },
+    identityProviders: [
+      {
+        id: 'legacy',
+        issuer: legacy.url,
+        keysEndpoint: legacy.jwksUrl,
+        jwtEndpoint: `http://127.0.0.1:${wafPort}/login/jwt`,
+        headerName: 'x-custom-tkn',
+        ...options.idp,
+      },
+    ],
+    clients: [
+      { clientId: WEB_APP.clientId, clientSecret: WEB_APP.clientSecret, redirectUris: [WEB_APP.redirectUri], identityProviders: ['legacy'] },
+      { clientId: SPA.clientId, redirectUris: [SPA.redirectUri], identityProviders: ['legacy'] },
+      ...(options.clients ?? []),
+    ],
+  });
+  const logs: string[] = [];
+  const logger = createPinoLogger({ level: config.logging.level, extraHeaders: configuredHeaderNames(config), destination: { write: (line: string) => void logs.push(line) } });
+  const bridge = await startNodeServer({ config, logger });
+  const waf = await startWafProxy({ port: wafPort, upstream: bridge.url, headerName: 'x-custom-tkn', ...(options.wafHeaders && { addHeaders: options.wafHeaders }) });
+
+  return {
+    issuer,
+    config,
+    bridge,
+    legacy,
+    waf,
+    logs,
+    async browser(sub, claims = {}) {
+      const browser = new Browser();
+      if (sub !== undefined) browser.setCookie(waf.url, 'legacy_session', await legacy.mint({ sub, ...claims }));
+      return browser;
+    },
+    async close() {
+      await waf.close();
+      await bridge.close();
+      if (!options.legacy) await legacy.close();
+      if (options.store === 'redis' && !options.keyPrefix) await deleteKeys(keyPrefix);
+    },
+  };
+}
+
+/** Removes every key under a test prefix. */
+export async function deleteKeys(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL, { lazyConnect: true });
+  await redis.connect();
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -34,8 +34,8 @@ export type LegacyVerification =
       subject: string;
       claims: JWTPayload;
       profile: Record<string, unknown>;
-      /** Epoch seconds: the legacy `auth_time`, else its `iat`. */
-      authTime: number;
+      /** Epoch seconds: the legacy `auth_time`, else its `iat`; absent when the token carries neither. */
+      authTime?: number;
       amr?: string[];
       checks: VerificationCheck[];
     }

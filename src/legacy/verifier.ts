@@ -68,7 +68,7 @@ export function createLegacyVerifier(idp: IdentityProviderConfig, deps: LegacyVe
         subject,
         claims,
         profile: mapClaims(claims, idp.claimMappings),
-        authTime: authTimeOf(claims, now),
+        ...authTimeOf(claims),
         ...amrOf(claims),
         checks,
       };
@@ -179,11 +179,12 @@ function checkSubject(sub: unknown): string {
   return sub;
 }
 
-function authTimeOf(claims: JWTPayload, now: number): number {
+/** Unknown stays unknown: the login flow must not pass a max_age check on a guessed time. */
+function authTimeOf(claims: JWTPayload): { authTime?: number } {
   const authTime = claims.auth_time;
-  if (typeof authTime === 'number' && Number.isFinite(authTime)) return Math.floor(authTime);
-  if (typeof claims.iat === 'number' && Number.isFinite(claims.iat)) return Math.floor(claims.iat);
-  return Math.floor(now / 1000);
+  if (typeof authTime === 'number' && Number.isFinite(authTime)) return { authTime: Math.floor(authTime) };
+  if (typeof claims.iat === 'number' && Number.isFinite(claims.iat)) return { authTime: Math.floor(claims.iat) };
+  return {};
 }
 
 function amrOf(claims: JWTPayload): { amr?: string[] } {

@@ -75,7 +75,8 @@ export function createJwtEndpointHandler(runtime: BridgeRuntime, authRequests: A
       }
 
       const nowSeconds = Math.floor(clock.now() / 1000);
-      if (ar.maxAge !== undefined && nowSeconds - result.authTime > ar.maxAge + idp.clockToleranceSeconds) {
+      // OIDC Core §3.1.2.1 max_age: a token that does not say when the user authenticated cannot satisfy it.
+      if (ar.maxAge !== undefined && (result.authTime === undefined || nowSeconds - result.authTime > ar.maxAge + idp.clockToleranceSeconds)) {
         return await reject(new OAuthError('login_required', 'the identity provider session is older than max_age'), 'max_age_exceeded');
       }
 
@@ -84,7 +85,7 @@ export function createJwtEndpointHandler(runtime: BridgeRuntime, authRequests: A
       if (resolved.status === 'disabled') return await reject(new OAuthError('access_denied', errorFor('user_disabled').description), 'user_disabled', `user ${resolved.user.id}`);
 
       const completion = randomToken(32);
-      const login = { userId: resolved.user.id, authTime: result.authTime, completionHash: await sha256(completion), ...(result.amr && { amr: result.amr }) };
+      const login = { userId: resolved.user.id, authTime: result.authTime ?? nowSeconds, completionHash: await sha256(completion), ...(result.amr && { amr: result.amr }) };
       if (!(await authRequests.replace(loaded, { ...ar, status: 'authenticated', login }))) {
         return await reject(new OAuthError('invalid_request', 'the authorization request was already used'), 'auth_request_replayed', undefined, true);
       }

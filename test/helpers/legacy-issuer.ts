@@ -92,6 +92,8 @@ export interface LegacyIssuer {
   /** Requests received, counted on arrival whatever the mode. */
   readonly requests: { jwks: number; discovery: number; total: number };
   resetRequests(): void;
+  /** Resolves once the Keys Endpoint has received `count` requests in all (counted like `requests.jwks`). */
+  waitForJwksRequests(count: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -103,6 +105,7 @@ export async function startLegacyIssuer(options: LegacyIssuerOptions = {}): Prom
   let mode: IssuerMode = 'ok';
   let discoveryOverrides: Record<string, unknown> = {};
   const requests = { jwks: 0, discovery: 0, total: 0 };
+  const waiters: { count: number; resolve: () => void }[] = [];
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     requests.total++;
@@ -111,6 +114,12 @@ export async function startLegacyIssuer(options: LegacyIssuerOptions = {}): Prom
     const isDiscovery = path === '/.well-known/openid-configuration';
     if (isJwks) requests.jwks++;
     if (isDiscovery) requests.discovery++;
+    if (isJwks) {
+      for (const waiter of waiters.filter((w) => requests.jwks >= w.count)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+    }
     if (mode === 'hang') return; // left open; close() destroys it
     if (mode === 'close') return void req.socket.destroy();
     if (mode === 'down') return json(res, 500, { error: 'down' });
@@ -183,6 +192,10 @@ export async function startLegacyIssuer(options: LegacyIssuerOptions = {}): Prom
       discoveryOverrides = { ...overrides };
     },
     requests,
+    waitForJwksRequests(count) {
+      if (requests.jwks >= count) return Promise.resolve();
+      return new Promise((resolve) => void waiters.push({ count, resolve }));
+    },
     resetRequests() {
       requests.jwks = requests.discovery = requests.total = 0;
     },

@@ -27,12 +27,6 @@ function waitForEvent(child: ChildProcess, lines: string[], event: string): Prom
   });
 }
 
-/** Waits until `condition` holds, checking on each turn of the event loop (bounded). */
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 5000 && !condition(); i++) await new Promise((resolve) => setImmediate(resolve));
-  if (!condition()) throw new Error(`timed out waiting for ${what}`);
-}
-
 describe('jwt-idp-bridge serve (Node runtime)', () => {
   let dir: string;
   let legacy: LegacyIssuer;
@@ -94,7 +88,7 @@ clients:
     // The legacy Keys Endpoint hangs, so this request stays in flight until the 2 s fetch timeout.
     legacy.setMode('hang');
     const inFlight = fetch(`${base}/login/jwt?authRequestID=${authRequestId}`, { headers: { 'x-custom-tkn': await legacy.mint({ sub: 'alice' }) }, redirect: 'manual' });
-    await until(() => legacy.requests.jwks > 0, 'the keys fetch');
+    await legacy.waitForJwksRequests(1);
 
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');

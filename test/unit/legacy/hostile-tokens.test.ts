@@ -306,6 +306,12 @@ describe('accepted tokens', () => {
     expect(result).not.toHaveProperty('amr');
   });
 
+  it('leaves authTime absent when the token has neither auth_time nor iat', async () => {
+    const result = await verifier('no-max-age', { maxTokenAgeSeconds: null }).verifyToken(await mint({ iat: undefined }));
+    if (!result.ok) throw new Error(result.detail);
+    expect(result).not.toHaveProperty('authTime');
+  });
+
   it('accepts tokens meeting every bound-claim form and maps claims (incl. JSON Pointer)', async () => {
     const v = verifier('bound-ok', {
       audiences: ['bridge'],

@@ -8,5 +8,6 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Tests talk to real servers on loopback only; never allow a stray outbound request to hang a run.
     restoreMocks: true,
+    reporters: ['default', './test/reporters/summary-line.ts'],
   },
 });

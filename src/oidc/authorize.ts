@@ -6,7 +6,7 @@ import { isRegisteredRedirectUri } from './checks/redirect-uri.ts';
 import { checkScope } from './checks/scope.ts';
 import { randomToken, sha256 } from './crypto.ts';
 import type { BridgeContext, BridgeRuntime } from './deps.ts';
-import { OAuthError, invalidRequest } from './errors.ts';
+import { OAuthError, asTemporarilyUnavailable, invalidRequest } from './errors.ts';
 import { setBindingCookie } from './binding-cookie.ts';
 import { errorPage, redirectError, redirectTo } from './responses.ts';
 
@@ -87,7 +87,7 @@ export function createAuthorizeHandler(runtime: BridgeRuntime, authRequests: Aut
       const jwtEndpoint = runtime.config.identityProviders.find((p) => p.id === idp)!.jwtEndpoint;
       return redirectTo(c, jwtEndpoint, { authRequestID: id });
     } catch (error) {
-      const oauthError = error instanceof OAuthError ? error : toUnavailable(error);
+      const oauthError = error instanceof OAuthError ? error : asTemporarilyUnavailable(error);
       c.get('log').info({ event: 'authorize.rejected', clientId: client.clientId, code: oauthError.code, detail: oauthError.detail }, oauthError.description);
       return redirectError(c, target, oauthError);
     }
@@ -111,12 +111,4 @@ function checkMaxAge(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d{1,9}$/.test(value)) throw invalidRequest('max_age must be a non-negative integer', 'MAX_AGE_INVALID');
   return Number(value);
-}
-
-/** Store failures after validation reach the client as temporarily_unavailable; anything else propagates. */
-export function toUnavailable(error: unknown): OAuthError {
-  if ((error as Error | undefined)?.name === 'StoreUnavailableError') {
-    return new OAuthError('temporarily_unavailable', 'the sign-in service is temporarily unavailable', { code: 'STORE_UNAVAILABLE', detail: (error as Error).message });
-  }
-  throw error;
 }

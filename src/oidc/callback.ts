@@ -3,7 +3,7 @@ import { clearBindingCookie, readBindingCookie } from './binding-cookie.ts';
 import type { Codes } from './codes.ts';
 import { randomToken, safeEqual, sha256 } from './crypto.ts';
 import type { BridgeContext, BridgeRuntime } from './deps.ts';
-import { OAuthError } from './errors.ts';
+import { OAuthError, asTemporarilyUnavailable } from './errors.ts';
 import { errorPage, redirectError, redirectTo } from './responses.ts';
 
 const expiredPage = (c: BridgeContext): Response | Promise<Response> =>
@@ -72,9 +72,9 @@ export function createCallbackHandler(runtime: BridgeRuntime, authRequests: Auth
       log.info({ event: 'login.succeeded', ...fields, userId: ar.login.userId }, 'authorization code issued');
       return redirectTo(c, ar.redirectUri, { code, state: ar.state, iss: config.issuer });
     } catch (error) {
-      if ((error as Error).name !== 'StoreUnavailableError') throw error;
-      log.error({ event: 'store.failed', ...fields, err: error }, 'cannot complete the sign-in');
-      return redirectError(c, target, new OAuthError('temporarily_unavailable', 'the sign-in service is temporarily unavailable'));
+      const unavailable = asTemporarilyUnavailable(error);
+      log.error({ event: 'store.failed', ...fields, detail: unavailable.detail }, 'cannot complete the sign-in');
+      return redirectError(c, target, unavailable);
     }
   };
 }

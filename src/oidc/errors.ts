@@ -4,6 +4,8 @@
  * by the handler after the client and its redirect_uri were verified; `redirectable` says the error
  * is *meant* for the client, not that it is safe yet.
  */
+import { StoreUnavailableError } from '../storage/port.ts';
+
 export type OAuthErrorCode =
   | 'invalid_request'
   | 'invalid_client'
@@ -58,5 +60,12 @@ function defaultStatus(error: OAuthErrorCode): number {
 /** Shorthands for the common cases. */
 export const invalidRequest = (description: string, code = 'INVALID_REQUEST') => new OAuthError('invalid_request', description, { code });
 export const invalidGrant = (description: string, code = 'INVALID_GRANT') => new OAuthError('invalid_grant', description, { code });
-export const serverError = (detail: string, cause?: unknown) =>
-  new OAuthError('server_error', 'the server could not complete the request', { code: 'SERVER_ERROR', detail, cause });
+
+/**
+ * The one translation of a store outage: the client sees `temporarily_unavailable` (RFC 6749 §4.1.2.1), the log
+ * gets the detail. Anything that is not a store outage is rethrown, to end as a generic server_error.
+ */
+export function asTemporarilyUnavailable(error: unknown): OAuthError {
+  if (!(error instanceof StoreUnavailableError)) throw error;
+  return new OAuthError('temporarily_unavailable', 'the service is temporarily unavailable', { code: 'STORE_UNAVAILABLE', detail: error.message });
+}

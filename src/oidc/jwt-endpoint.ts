@@ -3,7 +3,7 @@ import type { AuthRequests, LoadedAuthRequest } from './auth-requests.ts';
 import { createTrustedProxyCheck } from './checks/trusted-proxy.ts';
 import { randomToken, sha256 } from './crypto.ts';
 import type { BridgeContext, BridgeRuntime } from './deps.ts';
-import { OAuthError, type OAuthErrorCode } from './errors.ts';
+import { OAuthError, asTemporarilyUnavailable, type OAuthErrorCode } from './errors.ts';
 import { errorPage, redirectError, redirectTo } from './responses.ts';
 
 /** What the app learns about a legacy rejection: a standard code; the reason stays in logs and metrics. */
@@ -92,8 +92,8 @@ export function createJwtEndpointHandler(runtime: BridgeRuntime, authRequests: A
       log.info({ event: 'login.authenticated', ...fields, userId: resolved.user.id, registered: resolved.registered }, 'legacy token accepted');
       return redirectTo(c, callbackUrl, { authRequestID: ar.id, completion });
     } catch (error) {
-      if ((error as Error).name !== 'StoreUnavailableError') throw error;
-      return reject(new OAuthError('temporarily_unavailable', 'the sign-in service is temporarily unavailable'), 'store_unavailable', (error as Error).message, true);
+      const unavailable = asTemporarilyUnavailable(error);
+      return reject(unavailable, 'store_unavailable', unavailable.detail, true);
     }
   };
 }

@@ -3,7 +3,7 @@ import { authenticateClient } from './checks/client-auth.ts';
 import { verifyPkce } from './checks/pkce.ts';
 import { readForm } from './checks/params.ts';
 import type { BridgeContext, BridgeRuntime } from './deps.ts';
-import { OAuthError, invalidGrant, invalidRequest } from './errors.ts';
+import { OAuthError, asTemporarilyUnavailable, invalidGrant, invalidRequest } from './errors.ts';
 import type { Grants } from './grants.ts';
 import { jsonError, jsonNoStore } from './responses.ts';
 import { mintAccessToken, mintIdToken } from './token-minting.ts';
@@ -65,11 +65,9 @@ export function createTokenHandler(runtime: BridgeRuntime, codes: Codes, grants:
         log.info({ event: 'token.rejected', code: error.code, detail: error.detail }, error.description);
         return jsonError(c, error);
       }
-      if ((error as Error).name === 'StoreUnavailableError') {
-        log.error({ event: 'store.failed', err: error }, 'token request failed');
-        return jsonError(c, new OAuthError('temporarily_unavailable', 'the service is temporarily unavailable'));
-      }
-      throw error;
+      const unavailable = asTemporarilyUnavailable(error);
+      log.error({ event: 'store.failed', detail: unavailable.detail }, 'token request failed');
+      return jsonError(c, unavailable);
     }
   };
 }

@@ -1,6 +1,7 @@
 import { jwtVerify, type JWTPayload } from 'jose';
 import { claimsForScopes } from './claims.ts';
 import type { BridgeContext, BridgeRuntime } from './deps.ts';
+import { asTemporarilyUnavailable } from './errors.ts';
 import type { Grants } from './grants.ts';
 
 const NO_STORE = { 'Cache-Control': 'no-store' };
@@ -39,7 +40,7 @@ export function createUserinfoHandler(runtime: BridgeRuntime, grants: Grants) {
       const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
       return c.json({ ...claimsForScopes(user.profile, scopes), sub: user.id }, 200, NO_STORE);
     } catch (error) {
-      if ((error as Error).name !== 'StoreUnavailableError') throw error;
+      asTemporarilyUnavailable(error);
       return c.json({ error: 'temporarily_unavailable' }, 503, { ...NO_STORE, 'Retry-After': '5' });
     }
   };

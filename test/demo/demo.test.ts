@@ -1,18 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemo } from '../../src/runtime/demo/index.ts';
 import { Browser } from '../helpers/browser.ts';
-import { freePort } from '../helpers/ports.ts';
-
-/** Four consecutive free loopback ports for the demo (WAF, legacy app, bridge, new app). */
-async function freeBase(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const base = await freePort();
-    if (base > 65000) continue;
-    const next = await Promise.all([1, 2, 3].map(() => freePort()));
-    if (!next.includes(base + 1) && !next.includes(base + 2) && !next.includes(base + 3)) return base;
-  }
-  throw new Error('no free port range');
-}
+import { freeBase } from '../helpers/free-ports.ts';
 
 describe('npm start: the demo stack', () => {
   let demo: Awaited<ReturnType<typeof startDemo>>;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { checkSecureUrl } from './urls.ts';
 
 /** Asymmetric JWS algorithms only: HMAC could be confused with a public key, `none` is never acceptable. */
@@ -138,15 +138,41 @@ export const configSchema = z
       .prefault({}),
     store: z
       .object({
-        type: z.enum(['memory', 'redis']).default('memory'),
-        url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+        // durable-object and upstash are the Cloudflare Workers stores (docs/cloudflare-workers.md); upstash also works on Node.
+        type: z.enum(['memory', 'redis', 'durable-object', 'upstash']).default('memory'),
+        url: z.string().optional(),
         keyPrefix: z.string().default('jib:'),
+        /** upstash: the REST token (normally `${UPSTASH_REDIS_REST_TOKEN}`, a Worker secret). */
+        token: z.string().min(1).optional(),
+        /** durable-object: the binding name of the Durable Object namespace (default BRIDGE_STORE). */
+        binding: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a binding name').optional(),
+        /** durable-object: how many objects the keys are spread over (default 32); fixed for the life of the data. */
+        shards: z.number().int().min(1).max(1024).optional(),
       })
       .strict()
       .prefault({})
       .superRefine((store, ctx) => {
-        if (store.type === 'redis' && !store.url) {
-          ctx.addIssue({ code: 'custom', path: ['url'], message: 'is required when store.type is "redis"' });
+        const only = (key: 'url' | 'token' | 'binding' | 'shards', types: string[]) => {
+          if (store[key] !== undefined && !types.includes(store.type)) {
+            ctx.addIssue({ code: 'custom', path: [key], message: `applies only to store.type ${types.map((t) => `"${t}"`).join(' or ')}` });
+          }
+        };
+        only('url', ['redis', 'upstash']);
+        only('token', ['upstash']);
+        only('binding', ['durable-object']);
+        only('shards', ['durable-object']);
+        if ((store.type === 'redis' || store.type === 'upstash') && !store.url) {
+          ctx.addIssue({ code: 'custom', path: ['url'], message: `is required when store.type is "${store.type}"` });
+        }
+        if (store.type === 'redis' && store.url && !/^rediss?:\/\//.test(store.url)) {
+          ctx.addIssue({ code: 'custom', path: ['url'], message: 'must be a redis:// or rediss:// URL' });
+        }
+        if (store.type === 'upstash' && store.url) {
+          const problem = checkSecureUrl(store.url, { allowQuery: false });
+          if (problem) ctx.addIssue({ code: 'custom', path: ['url'], message: problem });
+        }
+        if (store.type === 'upstash' && !store.token) {
+          ctx.addIssue({ code: 'custom', path: ['token'], message: 'is required when store.type is "upstash"' });
         }
       }),
     signing: z
@@ -159,8 +185,6 @@ export const configSchema = z
         codeTtlSeconds: z.number().int().min(5).max(600).default(60),
         idTokenTtlSeconds: z.number().int().min(30).max(86400).default(300),
         accessTokenTtlSeconds: z.number().int().min(30).max(86400).default(300),
-        refreshTokenIdleSeconds: z.number().int().min(60).default(86400),
-        refreshTokenAbsoluteSeconds: z.number().int().min(60).default(2592000),
       })
       .strict()
       .prefault({}),

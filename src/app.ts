@@ -29,7 +29,7 @@ export function createApp(deps: BridgeDeps): Hono<BridgeEnv> {
   app.use(
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
-      onError: (c) => c.json({ error: 'invalid_request', error_description: 'request body too large' }, 413),
+      onError: (c) => c.json({ error: 'invalid_request', error_description: 'request body too large' }, 413, { 'Cache-Control': 'no-store' }),
     }),
   );
 

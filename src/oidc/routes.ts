@@ -51,6 +51,6 @@ export function registerRoutes(app: Hono<BridgeEnv>, runtime: BridgeRuntime): vo
     if (crossOrigin) app.use(path, publicApi);
     app.on(methods, path, handler);
     // Reached only by other methods (HEAD is served by GET; CORS preflights are answered by the middleware).
-    app.all(path, (c) => c.json({ error: 'invalid_request', error_description: `use ${methods.join(' or ')}` }, 405, { Allow: methods.join(', ') }));
+    app.all(path, (c) => c.json({ error: 'invalid_request', error_description: `use ${methods.join(' or ')}` }, 405, { Allow: methods.join(', '), 'Cache-Control': 'no-store' }));
   }
 }

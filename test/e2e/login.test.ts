@@ -1,45 +1,6 @@
-import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { completeSignIn, signIn } from '../helpers/app-client.ts';
 import { startStack, WEB_APP, SPA, type Stack } from '../helpers/stack.ts';
-import type { Browser } from '../helpers/browser.ts';
-
-/** The app side of the flow, exactly as a real relying party does it with openid-client v6. */
-async function discoverApp(stack: Stack, client: { clientId: string; clientSecret?: string }) {
-  return oidc.discovery(
-    new URL(stack.issuer),
-    client.clientId,
-    client.clientSecret ? { client_secret: client.clientSecret } : { token_endpoint_auth_method: 'none' },
-    client.clientSecret ? oidc.ClientSecretBasic(client.clientSecret) : oidc.None(),
-    { execute: [oidc.allowInsecureRequests, oidc.enableNonRepudiationChecks] },
-  );
-}
-
-async function signIn(stack: Stack, browser: Browser, client: { clientId: string; clientSecret?: string; redirectUri: string }, extra: Record<string, string> = {}) {
-  const app = await discoverApp(stack, client);
-  const verifier = oidc.randomPKCECodeVerifier();
-  const state = oidc.randomState();
-  const nonce = oidc.randomNonce();
-  const authorizationUrl = oidc.buildAuthorizationUrl(app, {
-    redirect_uri: client.redirectUri,
-    scope: 'openid profile email urn:zitadel:iam:org:idp:id:legacy',
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state,
-    nonce,
-    ...extra,
-  });
-  const { stoppedAt } = await browser.follow(authorizationUrl.href, client.redirectUri);
-  if (!stoppedAt) throw new Error('the flow did not return to the app');
-  return { app, callback: stoppedAt, verifier, state, nonce };
-}
-
-async function completeSignIn(stack: Stack, browser: Browser, client: { clientId: string; clientSecret?: string; redirectUri: string }) {
-  const { app, callback, verifier, state, nonce } = await signIn(stack, browser, client);
-  const tokens = await oidc.authorizationCodeGrant(app, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
-  const claims = tokens.claims()!;
-  const userinfo = await oidc.fetchUserInfo(app, tokens.access_token, claims.sub);
-  return { tokens, claims, userinfo, callback };
-}
 
 describe.each(['memory', 'redis'] as const)('login flow end to end (%s store)', (store) => {
   let stack: Stack;

@@ -1,8 +1,14 @@
 import { Redis } from 'ioredis';
+import type { Clock } from '../../src/clock.ts';
 import { validateConfig } from '../../src/config/parse.ts';
 import type { Config } from '../../src/config/schema.ts';
+import { createUserDirectory } from '../../src/identity/user-directory.ts';
+import type { UserDirectory } from '../../src/identity/user.ts';
+import { silentLogger } from '../../src/observability/logger.ts';
 import { createPinoLogger } from '../../src/observability/pino.ts';
 import { configuredHeaderNames, startNodeServer, type RunningServer } from '../../src/runtime/node.ts';
+import type { Store } from '../../src/storage/port.ts';
+import { createRedisStore } from '../../src/storage/redis.ts';
 import { Browser } from './browser.ts';
 import { startLegacyIssuer, type LegacyIssuer } from './legacy-issuer.ts';
 import { freePort } from './ports.ts';
@@ -19,6 +25,8 @@ export interface Stack {
   bridge: RunningServer;
   legacy: LegacyIssuer;
   waf: WafProxy;
+  /** The Redis key prefix of this stack's data (redis stacks). */
+  keyPrefix: string;
   /** Every log line the bridge wrote (JSON strings). */
   logs: string[];
   /** A browser that holds a legacy session (the WAF's cookie) for `sub`, or none. */
@@ -37,10 +45,14 @@ export interface StackOptions {
   /** Share the store and keys prefix of another stack (two instances, one Redis). */
   keyPrefix?: string;
   legacy?: LegacyIssuer;
+  /** The bridge's clock (e.g. `createManualClock()`); also the legacy issuer's when this stack starts its own. */
+  clock?: Clock;
+  /** More identity providers beside `legacy` (complete entries). */
+  extraIdps?: Record<string, unknown>[];
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const legacy = options.legacy ?? (await startLegacyIssuer({ alg: 'ES256' }));
+  const legacy = options.legacy ?? (await startLegacyIssuer({ alg: 'ES256', ...(options.clock && { clock: options.clock }) }));
   const [bridgePort, wafPort] = [await freePort(), await freePort()];
   const issuer = `http://127.0.0.1:${bridgePort}`;
   const keyPrefix = options.keyPrefix ?? `test:${crypto.randomUUID()}:`;
@@ -58,6 +70,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         headerName: 'x-custom-tkn',
         ...options.idp,
       },
+      ...(options.extraIdps ?? []),
     ],
     clients: [
       { clientId: WEB_APP.clientId, clientSecret: WEB_APP.clientSecret, redirectUris: [WEB_APP.redirectUri], identityProviders: ['legacy'] },
@@ -67,7 +80,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   });
   const logs: string[] = [];
   const logger = createPinoLogger({ level: config.logging.level, extraHeaders: configuredHeaderNames(config), destination: { write: (line: string) => void logs.push(line) } });
-  const bridge = await startNodeServer({ config, logger });
+  const bridge = await startNodeServer({ config, logger, ...(options.clock && { clock: options.clock }) });
   const waf = await startWafProxy({ port: wafPort, upstream: bridge.url, headerName: 'x-custom-tkn', ...(options.wafHeaders && { addHeaders: options.wafHeaders }) });
 
   return {
@@ -76,6 +89,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     bridge,
     legacy,
     waf,
+    keyPrefix,
     logs,
     async browser(sub, claims = {}) {
       const browser = new Browser();
@@ -89,6 +103,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       if (options.store === 'redis' && !options.keyPrefix) await deleteKeys(keyPrefix);
     },
   };
+}
+
+/**
+ * A second view on a Redis stack's data (its key prefix), for tests that check what was or was not written, or
+ * change a user between logins. Close it when done.
+ */
+export function openRedisStore(keyPrefix: string): { store: Store; users: UserDirectory; close(): Promise<void> } {
+  const store = createRedisStore({ url: REDIS_URL, keyPrefix, logger: silentLogger });
+  const users = createUserDirectory({ store, clock: { now: () => Date.now() }, logger: silentLogger });
+  return { store, users, close: () => store.close() };
 }
 
 /** Removes every key under a test prefix. */

@@ -1,0 +1,180 @@
+/**
+ * Bad input at /login/jwt/callback (DESIGN §1 step 6): the browser must hold BOTH the binding cookie set at /authorize
+ * AND the one-time completion value. Any mismatch deletes the auth request (access_denied to the app), so a later
+ * correct attempt fails too; an unknown, used or expired auth request is a 400 page.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createManualClock } from '../../src/clock.ts';
+import { authorizeUrl, expectErrorPage, expectErrorResponse, logEvents, redeemCode } from '../helpers/app-client.ts';
+import { Browser } from '../helpers/browser.ts';
+import { startStack, WEB_APP, type Stack } from '../helpers/stack.ts';
+
+describe.each(['memory', 'redis'] as const)('/login/jwt/callback (%s store)', (store) => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ store });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  const callbackPrefix = () => `${stack.issuer}/login/jwt/callback`;
+
+  /** A browser that went /authorize → WAF → and stopped just before the bridge's callback. */
+  async function atCallback(sub = 'alice') {
+    const browser = await stack.browser(sub);
+    const { url, state, verifier } = await authorizeUrl(stack, WEB_APP);
+    const { stoppedAt } = await browser.follow(url, callbackPrefix());
+    if (!stoppedAt) throw new Error('the flow did not reach the callback');
+    const id = stoppedAt.searchParams.get('authRequestID')!;
+    const cookieName = `jib-${id}`;
+    const cookie = browser.cookies(stack.issuer).get(cookieName)!;
+    expect(cookie).toBeTruthy();
+    return { browser, callback: stoppedAt, id, completion: stoppedAt.searchParams.get('completion')!, state, verifier, cookieName, cookie };
+  }
+
+  const withParam = (url: URL, name: string, value: string | null): string => {
+    const next = new URL(url);
+    if (value === null) next.searchParams.delete(name);
+    else next.searchParams.set(name, value);
+    return next.href;
+  };
+
+  /** After a refused attempt: the rightful browser with the right cookie and completion gets the 400 page, no code. */
+  async function expectDeleted(flow: Awaited<ReturnType<typeof atCallback>>): Promise<void> {
+    flow.browser.setCookie(stack.issuer, flow.cookieName, flow.cookie); // the refused attempt cleared it; put it back
+    await expectErrorPage(await flow.browser.request(flow.callback.href));
+  }
+
+  const bindingFailures = (id: string) => logEvents(stack, 'login.binding_failed').filter((e) => e.authRequestId === id);
+
+  it('sets the binding cookie HttpOnly, SameSite=Lax, Path=/, for this auth request only', async () => {
+    const { url } = await authorizeUrl(stack, WEB_APP);
+    const response = await new Browser().request(url);
+    const id = new URL(response.headers.get('location')!).searchParams.get('authRequestID')!;
+    const [cookie, ...others] = response.headers.getSetCookie();
+    expect(others).toEqual([]);
+    expect(cookie).toMatch(new RegExp(`^jib-${id}=[A-Za-z0-9_-]{43};`));
+    expect(cookie).toMatch(/; HttpOnly/i);
+    expect(cookie).toMatch(/; SameSite=Lax/i);
+    expect(cookie).toMatch(/; Path=\//i);
+  });
+
+  it.each([
+    ['unknown authRequestID', (flow: { callback: URL }) => withParam(flow.callback, 'authRequestID', 'B'.repeat(43))],
+    ['missing authRequestID', (flow: { callback: URL }) => withParam(flow.callback, 'authRequestID', null)],
+    ['malformed authRequestID', (flow: { callback: URL }) => withParam(flow.callback, 'authRequestID', '<script>')],
+    ['repeated authRequestID', (flow: { callback: URL; id: string }) => `${flow.callback.href}&authRequestID=${flow.id}`],
+  ])('%s → 400 page; the real auth request is untouched and completes', async (_name, mutate) => {
+    const flow = await atCallback();
+    await expectErrorPage(await flow.browser.request(mutate(flow)));
+    flow.browser.setCookie(stack.issuer, flow.cookieName, flow.cookie);
+    const { stoppedAt } = await flow.browser.follow(flow.callback.href, WEB_APP.redirectUri);
+    expect(stoppedAt?.searchParams.get('code')).toBeTruthy();
+  });
+
+  it('missing binding cookie (another browser) → access_denied; the auth request is deleted', async () => {
+    const flow = await atCallback();
+    const response = await new Browser().request(flow.callback.href);
+    expectErrorResponse(response, { error: 'access_denied', state: flow.state, issuer: stack.issuer, redirectUri: WEB_APP.redirectUri });
+    expect(bindingFailures(flow.id).map((e) => e.detail)).toEqual(['binding cookie missing']);
+    await expectDeleted(flow);
+  });
+
+  it('wrong binding cookie value → access_denied; the auth request is deleted', async () => {
+    const flow = await atCallback();
+    const other = new Browser();
+    other.setCookie(stack.issuer, flow.cookieName, 'C'.repeat(43));
+    expectErrorResponse(await other.request(flow.callback.href), { error: 'access_denied', state: flow.state, issuer: stack.issuer, redirectUri: WEB_APP.redirectUri });
+    expect(bindingFailures(flow.id).map((e) => e.detail)).toEqual(['binding cookie does not match']);
+    await expectDeleted(flow);
+  });
+
+  it.each([
+    ['wrong completion', 'D'.repeat(43), 'completion value does not match'],
+    ['missing completion', null, 'completion value missing'],
+  ])('%s with the right cookie → access_denied; the auth request is deleted', async (_name, completion, detail) => {
+    const flow = await atCallback();
+    const response = await flow.browser.request(withParam(flow.callback, 'completion', completion));
+    expectErrorResponse(response, { error: 'access_denied', state: flow.state, issuer: stack.issuer, redirectUri: WEB_APP.redirectUri });
+    expect(bindingFailures(flow.id).map((e) => e.detail)).toEqual([detail]);
+    await expectDeleted(flow);
+  });
+
+  it('repeated completion → access_denied; the auth request is deleted', async () => {
+    const flow = await atCallback();
+    const response = await flow.browser.request(`${flow.callback.href}&completion=${flow.completion}`);
+    expectErrorResponse(response, { error: 'access_denied', state: flow.state, issuer: stack.issuer, redirectUri: WEB_APP.redirectUri });
+    await expectDeleted(flow);
+  });
+
+  it('completion replayed after success → 400 page, no second code; the first code still works', async () => {
+    const flow = await atCallback();
+    const { stoppedAt } = await flow.browser.follow(flow.callback.href, WEB_APP.redirectUri);
+    const code = stoppedAt?.searchParams.get('code');
+    expect(code).toBeTruthy();
+    expect(flow.browser.cookies(stack.issuer).has(flow.cookieName)).toBe(false); // cleared at the callback
+    await expectDeleted(flow);
+    expect((await redeemCode(stack, WEB_APP, code!, flow.verifier)).status).toBe(200);
+  });
+
+  it('callback before the JWT endpoint (auth request still pending) → access_denied; the auth request is deleted', async () => {
+    const browser = await stack.browser('alice');
+    const { url, state } = await authorizeUrl(stack, WEB_APP);
+    const jwtUrl = (await browser.request(url)).headers.get('location')!;
+    const id = new URL(jwtUrl).searchParams.get('authRequestID')!;
+    expect(browser.cookies(stack.issuer).has(`jib-${id}`)).toBe(true);
+
+    const response = await browser.request(`${callbackPrefix()}?authRequestID=${id}&completion=${'E'.repeat(43)}`);
+    expectErrorResponse(response, { error: 'access_denied', state, issuer: stack.issuer, redirectUri: WEB_APP.redirectUri });
+    expect(bindingFailures(id).map((e) => e.detail)).toEqual(['the identity provider step has not completed']);
+    // The JWT endpoint no longer knows it: nothing can be completed any more.
+    await expectErrorPage(await browser.request(jwtUrl));
+  });
+});
+
+describe('auth request expiry (memory store, manual clock)', () => {
+  // Only the memory store keeps time with the injected clock; Redis expires keys on its own wall clock.
+  const clock = createManualClock();
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ store: 'memory', clock });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  /** /authorize in a fresh browser; returns the JWT endpoint URL it was sent to. */
+  async function authorize() {
+    const browser = new Browser();
+    const { url } = await authorizeUrl(stack, WEB_APP);
+    const jwtUrl = (await browser.request(url)).headers.get('location')!;
+    return { browser, jwtUrl };
+  }
+  /** The legacy session is minted now (by the stack's clock), so it is valid whatever time has passed. */
+  const freshSession = async (browser: Browser) => browser.setCookie(stack.waf.url, 'legacy_session', await stack.legacy.mint({ sub: 'alice' }));
+
+  it('expired before the JWT endpoint (10 min) → 400 page', async () => {
+    const { browser, jwtUrl } = await authorize();
+    clock.advance(601_000);
+    await freshSession(browser);
+    await expectErrorPage(await browser.request(jwtUrl));
+  });
+
+  it('expired between the JWT endpoint and the callback → 400 page, no code', async () => {
+    const { browser, jwtUrl } = await authorize();
+    await freshSession(browser);
+    const { stoppedAt } = await browser.follow(jwtUrl, `${stack.issuer}/login/jwt/callback`);
+    expect(stoppedAt?.searchParams.get('completion')).toBeTruthy();
+    clock.advance(601_000);
+    await expectErrorPage(await browser.request(stoppedAt!.href));
+  });
+
+  it('completed just within its lifetime → code (control)', async () => {
+    const { browser, jwtUrl } = await authorize();
+    clock.advance(590_000);
+    await freshSession(browser);
+    const { stoppedAt } = await browser.follow(jwtUrl, WEB_APP.redirectUri);
+    expect(stoppedAt?.searchParams.get('code')).toBeTruthy();
+  });
+});

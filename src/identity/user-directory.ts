@@ -86,7 +86,7 @@ export function createUserDirectory(deps: {
   }
 
   return {
-    async resolve({ idp, sub, profile, autoRegister, autoUpdate }) {
+    async resolve({ idp, sub, profile, autoRegister, autoUpdate, log = logger }) {
       const key = linkKey(idp, sub);
       const link = await claimLink(key, autoRegister);
       if (link === null) return { status: 'not_registered' };
@@ -107,7 +107,7 @@ export function createUserDirectory(deps: {
         stored = outcome.stored;
         registered = outcome.created;
         if (registered) {
-          logger.info({ event: 'user.registered', idp, sub, userId: link.id }, 'user registered');
+          log.info({ event: 'user.registered', idp, sub, userId: link.id }, 'user registered');
         }
       }
 
@@ -128,7 +128,7 @@ export function createUserDirectory(deps: {
         });
         if (outcome.status === 'missing') return { status: 'not_registered' }; // deleted concurrently
         if (outcome.status === 'conflict') {
-          logger.warn({ event: 'user.update_conflict', userId: user.id }, 'profile update lost repeated races');
+          log.warn({ event: 'user.update_conflict', userId: user.id }, 'profile update lost repeated races');
         }
         user = outcome.user;
       }

@@ -1,3 +1,4 @@
+import type { Logger } from '../observability/logger.ts';
 /**
  * The user model (DESIGN §5) and how it is laid out in the store (STORAGE.md, "The data").
  *
@@ -34,6 +35,8 @@ export interface UserDirectory {
     profile: Record<string, unknown>;
     autoRegister: boolean;
     autoUpdate: boolean;
+    /** The request's logger, so events carry its request id; defaults to the directory's logger. */
+    log?: Logger;
   }): Promise<ResolveResult>;
   get(id: string): Promise<User | null>;
   list(): Promise<User[]>;

@@ -1,3 +1,4 @@
+import type { Logger } from '../observability/logger.ts';
 import { createLocalJWKSet, errors, type CryptoKey, type JSONWebKeySet, type JWK } from 'jose';
 
 /** What the verifier asks a key source for: only `alg` and `kid`; never `jku`, `x5u`, `jwk` or `x5c`. */
@@ -16,7 +17,8 @@ export interface ResolvedKeys {
 export interface KeySource {
   /** Human description for the trace and logs; never key material. */
   readonly description: string;
-  resolve(query: KeyQuery): Promise<ResolvedKeys>;
+  /** `log` is the caller's (request) logger, for events such as a fetch this call triggers. */
+  resolve(query: KeyQuery, log?: Logger): Promise<ResolvedKeys>;
 }
 
 /** A key source failure; the verifier turns it into `unknown_kid` or `keys_unavailable`. */

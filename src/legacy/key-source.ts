@@ -59,7 +59,7 @@ export function createKeySource(options: KeySourceOptions): KeySource {
   let lastAttemptAt = Number.NEGATIVE_INFINITY;
   let lastFailure: { at: number; message: string } | undefined;
 
-  function refresh(why: string): Promise<Entry> {
+  function refresh(why: string, log: Logger): Promise<Entry> {
     if (inflight) return inflight;
     const startedAt = clock.now();
     lastAttemptAt = startedAt;
@@ -70,16 +70,16 @@ export function createKeySource(options: KeySourceOptions): KeySource {
         const now = clock.now();
         entry = { set, url: doc.url, fetchedAt: now, expiresAt: now + cache.maxAgeSeconds * 1000 };
         lastFailure = undefined;
-        logger.info({ event: 'legacy.keys_fetched', idp: idpId, url: doc.url, why, keys: count, dropped, durationMs: now - startedAt });
+        log.info({ event: 'legacy.keys_fetched', idp: idpId, url: doc.url, why, keys: count, dropped, durationMs: now - startedAt });
         return entry;
       } catch (error) {
         const message = (error as Error).message;
         lastFailure = { at: clock.now(), message };
-        logger.warn({ event: 'legacy.keys_fetch_failed', idp: idpId, source: options.description, why, error: message });
+        log.warn({ event: 'legacy.keys_fetch_failed', idp: idpId, source: options.description, why, error: message });
         const now = clock.now();
         if (entry && now >= entry.expiresAt && now < entry.expiresAt + cache.staleIfErrorSeconds * 1000) {
           // Once per failed attempt (so at most once per cooldown), not once per waiting request.
-          logger.warn({ event: 'legacy.keys_stale', idp: idpId, url: entry.url, staleForSeconds: Math.round((now - entry.expiresAt) / 1000) });
+          log.warn({ event: 'legacy.keys_stale', idp: idpId, url: entry.url, staleForSeconds: Math.round((now - entry.expiresAt) / 1000) });
         }
         throw new KeySourceError('keys_unavailable', `fetching keys failed: ${message}`, { cause: error });
       } finally {
@@ -100,13 +100,13 @@ export function createKeySource(options: KeySourceOptions): KeySource {
     throw new KeySourceError('keys_unavailable', `${failure}${bound}`);
   }
 
-  async function current(): Promise<{ entry: Entry; note: string }> {
+  async function current(log: Logger): Promise<{ entry: Entry; note: string }> {
     if (entry && clock.now() < entry.expiresAt) return { entry, note: fetchedNote(entry) };
     if (!inflight && lastFailure && clock.now() < lastFailure.at + cooldownMs) {
       return staleOrFail(`last fetch failed ${ago(clock.now() - lastFailure.at)}, retry after the ${cache.cooldownSeconds}s cooldown (${lastFailure.message})`);
     }
     try {
-      const fresh = await refresh(entry ? 'expired' : 'first use');
+      const fresh = await refresh(entry ? 'expired' : 'first use', log);
       return { entry: fresh, note: fetchedNote(fresh) };
     } catch (error) {
       return staleOrFail((error as Error).message);
@@ -119,15 +119,15 @@ export function createKeySource(options: KeySourceOptions): KeySource {
 
   return {
     description: options.description,
-    async resolve(query) {
-      let { entry: used, note } = await current();
+    async resolve(query, log = logger) {
+      let { entry: used, note } = await current(log);
       let keys = await lookupKeys(used.set, query);
       if (!keys) {
         // Unknown kid: the issuer may have rotated. Join a fetch already under way, or start one if the cooldown allows.
         if (!inflight && clock.now() < lastAttemptAt + cooldownMs) {
           throw new KeySourceError('unknown_kid', `no key for ${describeQuery(query)} in ${used.url} (${note}; refetch rate-limited to one per ${cache.cooldownSeconds}s)`);
         }
-        used = await refresh('unknown kid');
+        used = await refresh('unknown kid', log);
         note = `refetched for an unknown kid, ${fetchedNote(used)}`;
         keys = await lookupKeys(used.set, query);
         if (!keys) throw new KeySourceError('unknown_kid', `no key for ${describeQuery(query)} in ${used.url}, even after a refetch`);

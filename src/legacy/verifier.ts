@@ -13,10 +13,10 @@ import { translateError } from './translate.ts';
 
 export interface LegacyVerifier {
   readonly idp: IdentityProviderConfig;
-  /** Reads the token from the configured header. */
-  verifyHeaders(headers: Headers): Promise<LegacyVerification>;
+  /** Reads the token from the configured header. `log`: the request's logger (events carry its request id). */
+  verifyHeaders(headers: Headers, log?: Logger): Promise<LegacyVerification>;
   /** Verifies a token given directly (token exchange, `token verify`); same checks as for a header value. */
-  verifyToken(token: string): Promise<LegacyVerification>;
+  verifyToken(token: string, log?: Logger): Promise<LegacyVerification>;
 }
 
 export interface LegacyVerifierDeps {
@@ -36,7 +36,7 @@ export function createLegacyVerifier(idp: IdentityProviderConfig, deps: LegacyVe
   const { clock, logger } = deps;
   const keySource = createKeySourceFor(idp, deps);
 
-  async function verify(raw: string | null, label: string, source: string): Promise<LegacyVerification> {
+  async function verify(raw: string | null, label: string, source: string, log: Logger): Promise<LegacyVerification> {
     const checks: VerificationCheck[] = [];
     let now = clock.now();
     let alg = '';
@@ -45,7 +45,7 @@ export function createLegacyVerifier(idp: IdentityProviderConfig, deps: LegacyVe
       checks.push(check);
       const query = inspectHeader(token, idp, checks);
       alg = query.alg;
-      const resolved = await keySource.resolve(query);
+      const resolved = await keySource.resolve(query, log);
       const candidates = resolved.keys.length > 1 ? `; ${resolved.keys.length} candidate keys` : '';
       checks.push({ name: 'key', ok: true, detail: `${describeQuery(query)} found in ${resolved.from}${candidates}` });
 
@@ -89,7 +89,7 @@ export function createLegacyVerifier(idp: IdentityProviderConfig, deps: LegacyVe
         const own = lines.find((line) => line.name === failure.claim?.name);
         detail = own && !own.ok ? own.detail : failure.claim.why === 'missing' ? `absent (${failure.claim.name} is required)` : detail;
       }
-      if (failure.unexpected) logger.warn({ event: 'legacy.verify_error', idp: idp.id, error: failure.detail });
+      if (failure.unexpected) log.warn({ event: 'legacy.verify_error', idp: idp.id, error: failure.detail });
       checks.push({ name: failure.check, ok: false, detail });
       return { ok: false, reason: failure.reason, detail: `${failure.check}: ${detail}`, checks };
     }
@@ -97,8 +97,8 @@ export function createLegacyVerifier(idp: IdentityProviderConfig, deps: LegacyVe
 
   return {
     idp,
-    verifyHeaders: (headers) => verify(headers.get(idp.headerName), 'header', `header ${idp.headerName}`),
-    verifyToken: (token) => verify(token, 'token', 'token'),
+    verifyHeaders: (headers, log = logger) => verify(headers.get(idp.headerName), 'header', `header ${idp.headerName}`, log),
+    verifyToken: (token, log = logger) => verify(token, 'token', 'token', log),
   };
 }
 

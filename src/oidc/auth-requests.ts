@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.ts';
 import type { Store } from '../storage/port.ts';
 import { randomToken } from './crypto.ts';
 
@@ -36,7 +37,11 @@ export interface LoadedAuthRequest {
 const key = (id: string) => `ar:${id}`;
 const ID_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
-export function createAuthRequests(store: Store, ttlMs: number) {
+/**
+ * The store's TTL removes expired auth requests; the creation time is checked against the bridge's clock too, so
+ * expiry never depends on one store's timer alone (and is the same on every adapter).
+ */
+export function createAuthRequests(store: Store, ttlMs: number, clock: Clock) {
   return {
     newId: () => randomToken(32),
 
@@ -47,7 +52,9 @@ export function createAuthRequests(store: Store, ttlMs: number) {
     async load(id: string | undefined): Promise<LoadedAuthRequest | null> {
       if (!id || !ID_PATTERN.test(id)) return null;
       const raw = await store.get(key(id));
-      return raw ? { record: JSON.parse(raw) as AuthRequest, raw } : null;
+      if (!raw) return null;
+      const record = JSON.parse(raw) as AuthRequest;
+      return clock.now() < record.createdAt + ttlMs ? { record, raw } : null;
     },
 
     /** Atomically replaces exactly the loaded version; false when someone else changed or removed it first. */

@@ -47,10 +47,10 @@ export function createAuthorizeHandler(runtime: BridgeRuntime, authRequests: Aut
     try {
       const duplicates = params.duplicates();
       if (duplicates.length) throw invalidRequest(`parameter ${duplicates[0]} must not be repeated`, 'DUPLICATE_PARAMETER');
-      if (params.get('request') !== undefined || params.get('request_uri') !== undefined) {
-        throw invalidRequest('request objects are not supported', 'REQUEST_OBJECT_NOT_SUPPORTED');
-      }
-      const responseType = params.get('response_type');
+      // OIDC Core §3.1.2.6: request objects have their own error codes.
+      if (params.get('request') !== undefined) throw new OAuthError('request_not_supported', 'request objects are not supported');
+      if (params.get('request_uri') !== undefined) throw new OAuthError('request_uri_not_supported', 'request_uri is not supported');
+      const responseType = params.require('response_type');
       if (responseType !== 'code') {
         throw new OAuthError('unsupported_response_type', 'only response_type=code is supported', { code: 'UNSUPPORTED_RESPONSE_TYPE' });
       }

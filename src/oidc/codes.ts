@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.ts';
 import type { Store } from '../storage/port.ts';
 import { randomToken, sha256 } from './crypto.ts';
 
@@ -30,7 +31,7 @@ const key = (hash: string) => `code:${hash}`;
  * concurrent redemptions exactly one wins; the used record stays as a tombstone for `reuseWindowMs` so that
  * a later redemption is *seen* as a reuse and can revoke the grant (RFC 6749 §4.1.2).
  */
-export function createCodes(store: Store, options: { ttlMs: number; reuseWindowMs: number }) {
+export function createCodes(store: Store, options: { ttlMs: number; reuseWindowMs: number; clock: Clock }) {
   return {
     async issue(grant: Omit<CodeGrant, 'used'>): Promise<string> {
       const code = randomToken(32);
@@ -50,6 +51,8 @@ export function createCodes(store: Store, options: { ttlMs: number; reuseWindowM
         if (!raw) return { status: 'unknown' };
         const grant = JSON.parse(raw) as CodeGrant;
         if (grant.used) return { status: 'reused', grant };
+        // Expired by the bridge's clock even if the store has not dropped it yet.
+        if (options.clock.now() >= grant.issuedAt + options.ttlMs) return { status: 'unknown' };
         await check(grant);
         const next = JSON.stringify({ ...grant, used: true });
         if (await store.compareAndSwap(k, raw, next, { ttlMs: options.reuseWindowMs })) return { status: 'redeemed', grant };

@@ -14,6 +14,8 @@ export type OAuthErrorCode =
   | 'unsupported_grant_type'
   | 'unsupported_response_type'
   | 'invalid_scope'
+  | 'request_not_supported'
+  | 'request_uri_not_supported'
   | 'access_denied'
   | 'login_required'
   | 'server_error'

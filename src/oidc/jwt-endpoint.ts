@@ -62,7 +62,7 @@ export function createJwtEndpointHandler(runtime: BridgeRuntime, authRequests: A
       const proxyProblem = await proxyChecks.get(ar.idp)!(c);
       if (proxyProblem) return await reject(new OAuthError('access_denied', errorFor('untrusted_proxy').description), 'untrusted_proxy', proxyProblem);
 
-      const result = await runtime.verifiers.get(ar.idp)!.verifyHeaders(c.req.raw.headers);
+      const result = await runtime.verifiers.get(ar.idp)!.verifyHeaders(c.req.raw.headers, log);
       if (!result.ok) {
         if (result.reason === 'token_missing' && idp.loginUrl && ar.prompt !== 'none') {
           log.info({ event: 'legacy.login_redirect', ...fields }, 'no legacy session: sending the user to the legacy login');
@@ -80,7 +80,7 @@ export function createJwtEndpointHandler(runtime: BridgeRuntime, authRequests: A
         return await reject(new OAuthError('login_required', 'the identity provider session is older than max_age'), 'max_age_exceeded');
       }
 
-      const resolved = await users.resolve({ idp: ar.idp, sub: result.subject, profile: result.profile, autoRegister: idp.autoRegister, autoUpdate: idp.autoUpdate });
+      const resolved = await users.resolve({ idp: ar.idp, sub: result.subject, profile: result.profile, autoRegister: idp.autoRegister, autoUpdate: idp.autoUpdate, log });
       if (resolved.status === 'not_registered') return await reject(new OAuthError('access_denied', errorFor('user_not_registered').description), 'user_not_registered');
       if (resolved.status === 'disabled') return await reject(new OAuthError('access_denied', errorFor('user_disabled').description), 'user_disabled', `user ${resolved.user.id}`);
 

@@ -21,8 +21,8 @@ export const JWT_ENDPOINT_PATHS = ['/login/jwt', '/ui/login/login/jwt/authorize'
 export function registerRoutes(app: Hono<BridgeEnv>, runtime: BridgeRuntime): void {
   const { config, store, keys } = runtime;
   const tokens = config.tokens;
-  const authRequests = createAuthRequests(store, tokens.authRequestTtlSeconds * 1000);
-  const codes = createCodes(store, { ttlMs: tokens.codeTtlSeconds * 1000, reuseWindowMs: Math.max(tokens.accessTokenTtlSeconds, tokens.idTokenTtlSeconds) * 1000 });
+  const authRequests = createAuthRequests(store, tokens.authRequestTtlSeconds * 1000, runtime.clock);
+  const codes = createCodes(store, { clock: runtime.clock, ttlMs: tokens.codeTtlSeconds * 1000, reuseWindowMs: Math.max(tokens.accessTokenTtlSeconds, tokens.idTokenTtlSeconds) * 1000 });
   const grants = createGrants(store, Math.max(tokens.accessTokenTtlSeconds, tokens.idTokenTtlSeconds) * 1000);
   const discovery = buildDiscovery(config, keys);
   const jwtEndpoint = createJwtEndpointHandler(runtime, authRequests);

@@ -1,8 +1,6 @@
 import { pino, type DestinationStream, type Level } from 'pino';
 import type { Logger } from './logger.ts';
-
-/** Field names whose values are secrets wherever they appear (one level deep, and under common containers). */
-const SECRET_FIELDS = ['authorization', 'cookie', 'set-cookie', 'token', 'access_token', 'id_token', 'refresh_token', 'code', 'code_verifier', 'completion', 'client_secret', 'clientSecret', 'sharedSecret', 'password', 'jwt', 'binding'];
+import { SECRET_FIELDS } from './secret-fields.ts';
 
 /**
  * The Node logger: pino JSON lines with stable `event` names. Redaction is a second line of defence: the code

@@ -9,12 +9,9 @@ import type { Config } from '../config/schema.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createPinoLogger } from '../observability/pino.ts';
 import { createStore } from '../storage/index.ts';
-import { composeBridge } from './compose.ts';
+import { composeBridge, configuredHeaderNames } from './compose.ts';
 
-/** Secret-bearing header names from the config, for log redaction. */
-export function configuredHeaderNames(config: Config): string[] {
-  return config.identityProviders.flatMap((idp) => [idp.headerName, ...(idp.trustedProxy ? [idp.trustedProxy.sharedSecretHeader] : [])]);
-}
+export { configuredHeaderNames } from './compose.ts';
 
 /** Reads `signing.keys` entries: `{ file }` relative to the config file's folder, or inline `{ jwk }`. */
 export async function readSigningJwks(config: Config, configFile?: string): Promise<JWK[]> {

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.ts';
-import { StoreUnavailableError, type Store } from './port.ts';
+import { checkTtl, StoreUnavailableError, type Store } from './port.ts';
 
 /**
  * The embedded store: a Map with expiry times (STORAGE.md, "The memory adapter").
@@ -158,14 +158,4 @@ export function createMemoryStore(options: { clock: Clock; keyPrefix?: string })
       return entries.size;
     },
   };
-}
-
-/**
- * TTLs must be positive; fractions round up (Redis `PX` takes whole milliseconds). A zero or negative TTL is a caller
- * bug, not an outage, so it is a RangeError rather than a StoreUnavailableError — the Redis adapter does the same.
- */
-function checkTtl(ttlMs: number | undefined): number | undefined {
-  if (ttlMs === undefined) return undefined;
-  if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError(`ttlMs must be a positive number, got ${ttlMs}`);
-  return Math.ceil(ttlMs);
 }

@@ -40,3 +40,13 @@ export class StoreUnavailableError extends Error {
     this.name = 'StoreUnavailableError';
   }
 }
+
+/**
+ * The port's TTL rule, shared by the adapters: positive, fractions rounded up (Redis `PX` takes whole milliseconds).
+ * A zero or negative TTL is a caller bug, not an outage, so it is a RangeError rather than a StoreUnavailableError.
+ */
+export function checkTtl(ttlMs: number | undefined): number | undefined {
+  if (ttlMs === undefined) return undefined;
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError(`ttlMs must be a positive number, got ${ttlMs}`);
+  return Math.ceil(ttlMs);
+}

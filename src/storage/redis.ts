@@ -1,32 +1,21 @@
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import type { Logger } from '../observability/logger.ts';
-import { StoreUnavailableError, type Store } from './port.ts';
+import { checkTtl, StoreUnavailableError, type Store } from './port.ts';
+import { COMPARE_AND_SWAP_LUA, compareAndSwapArgs, prefixHasHashTag, redisKey, SCAN_COUNT, scanPattern } from './redis-schema.ts';
+
+export { escapeGlob } from './redis-schema.ts';
 
 /**
  * The Redis adapter. Each port method is ONE command or ONE Lua script on ONE key (STORAGE.md, "Rules for the Redis
  * adapter"), so atomicity holds across every bridge instance sharing the Redis, and on Cluster each call routes by
- * its single key. Scripts use only Redis ≤ 6.2 commands and no script flags, so they also run on Upstash.
+ * its single key. The key schema and the scripts live in redis-schema.ts, shared with the Upstash adapter, so Node and
+ * Worker instances can share one Redis.
  */
 
-/**
- * Compare-and-swap. KEYS[1]: the key; ARGV: expected, mode ('delete' | 'keep' | 'px'), next, ttl ms.
- * Returns integers rather than Lua booleans: a Lua `false` reply differs between RESP2 (nil) and RESP3 (false).
- */
-const COMPARE_AND_SWAP_LUA = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-if ARGV[2] == 'delete' then
-  redis.call('DEL', KEYS[1])
-elseif ARGV[2] == 'px' then
-  redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
-else
-  redis.call('SET', KEYS[1], ARGV[3], 'KEEPTTL')
-end
-return 1
-`;
 const COMPARE_AND_SWAP = 'jibCompareAndSwap';
 
 interface WithCompareAndSwap {
-  jibCompareAndSwap(key: string, expected: string, mode: string, next: string, ttlMs: string): Promise<number>;
+  jibCompareAndSwap(key: string, ...args: [expected: string, mode: string, next: string, ttlMs: string]): Promise<number>;
 }
 
 /**
@@ -88,8 +77,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   const owned = options.client === undefined;
   if (options.client === undefined && options.url === undefined) throw new TypeError('a url or a client is required');
   const client = options.client ?? createRedisClient(options.url as string);
-  if (/[{}]/.test(keyPrefix)) {
-    // A hash tag in the prefix would send every key to one Cluster slot (STORAGE.md: never a constant tag).
+  if (prefixHasHashTag(keyPrefix)) {
     logger.warn({ event: 'store.redis_prefix_hash_tag', keyPrefix }, 'key prefix contains a hash tag');
   }
   const secrets = secretsOf(options.url, client);
@@ -125,7 +113,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
       throw new StoreUnavailableError(`redis ${operation} failed: ${message}`, { cause });
     }
   }
-  const k = (key: string) => keyPrefix + key;
+  const k = (key: string) => redisKey(keyPrefix, key);
 
   return {
     get: (key) => run('get', () => client.get(k(key))),
@@ -144,17 +132,14 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     getAndDelete: (key) => run('getAndDelete', () => client.getdel(k(key))),
     async compareAndSwap(key, expected, next, opts) {
       const ttlMs = checkTtl(opts?.ttlMs);
-      const mode = next === null ? 'delete' : ttlMs === undefined ? 'keep' : 'px';
-      const reply = await run('compareAndSwap', () =>
-        cas.jibCompareAndSwap(k(key), expected, mode, next ?? '', String(ttlMs ?? 0)),
-      );
+      const reply = await run('compareAndSwap', () => cas.jibCompareAndSwap(k(key), ...compareAndSwapArgs(expected, next, ttlMs)));
       return reply === 1;
     },
     async delete(key) {
       return (await run('delete', () => client.del(k(key)))) > 0;
     },
     async list(prefix) {
-      const match = `${escapeGlob(keyPrefix + prefix)}*`;
+      const match = scanPattern(keyPrefix, prefix);
       // SCAN is per node: on a Cluster every master holds a share of the keys.
       const nodes = client.isCluster ? (client as Cluster).nodes('master') : [client as Redis];
       const found = new Set<string>(); // SCAN may return a key more than once
@@ -162,7 +147,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
         for (const node of nodes) {
           let cursor = '0';
           do {
-            const [nextCursor, keys] = await node.scan(cursor, 'MATCH', match, 'COUNT', 500);
+            const [nextCursor, keys] = await node.scan(cursor, 'MATCH', match, 'COUNT', SCAN_COUNT);
             for (const key of keys) found.add(key.slice(keyPrefix.length));
             cursor = nextCursor;
           } while (cursor !== '0');
@@ -189,11 +174,6 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   };
 }
 
-/** Escapes Redis glob metacharacters so a prefix matches literally in SCAN MATCH. */
-export function escapeGlob(text: string): string {
-  return text.replace(/[\\*?[\]]/g, '\\$&');
-}
-
 function secretsOf(url: string | undefined, client: Redis | Cluster): string[] {
   const secrets: string[] = [];
   if (url !== undefined) {
@@ -214,11 +194,4 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
   let out = text.replace(/(rediss?:\/\/)[^@\s/]*@/gi, '$1***@');
   for (const secret of secrets) out = out.split(secret).join('***');
   return out;
-}
-
-/** Same rule as the memory adapter: positive, rounded up to whole milliseconds; a bad TTL is a caller bug. */
-function checkTtl(ttlMs: number | undefined): number | undefined {
-  if (ttlMs === undefined) return undefined;
-  if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError(`ttlMs must be a positive number, got ${ttlMs}`);
-  return Math.ceil(ttlMs);
 }

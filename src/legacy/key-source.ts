@@ -36,6 +36,12 @@ export interface KeySourceOptions {
   logger: Logger;
 }
 
+/**
+ * workerd does not let one request await I/O started by another (the waiter can hang once the first request ends),
+ * so on Workers each request makes its own fetch, as jose's remote key set does there; the cooldown still applies.
+ */
+const CAN_SHARE_INFLIGHT = !(typeof navigator !== 'undefined' && navigator.userAgent === 'Cloudflare-Workers');
+
 interface Entry {
   set: LocalKeySet;
   url: string;
@@ -59,34 +65,36 @@ export function createKeySource(options: KeySourceOptions): KeySource {
   let lastAttemptAt = Number.NEGATIVE_INFINITY;
   let lastFailure: { at: number; message: string } | undefined;
 
-  function refresh(why: string, log: Logger): Promise<Entry> {
-    if (inflight) return inflight;
-    const startedAt = clock.now();
-    lastAttemptAt = startedAt;
-    inflight = (async () => {
-      try {
-        const doc = await options.load();
-        const { set, count, dropped } = buildKeySet(doc.jwks, options.algorithms);
-        const now = clock.now();
-        entry = { set, url: doc.url, fetchedAt: now, expiresAt: now + cache.maxAgeSeconds * 1000 };
-        lastFailure = undefined;
-        log.info({ event: 'legacy.keys_fetched', idp: idpId, url: doc.url, why, keys: count, dropped, durationMs: now - startedAt });
-        return entry;
-      } catch (error) {
-        const message = (error as Error).message;
-        lastFailure = { at: clock.now(), message };
-        log.warn({ event: 'legacy.keys_fetch_failed', idp: idpId, source: options.description, why, error: message });
-        const now = clock.now();
-        if (entry && now >= entry.expiresAt && now < entry.expiresAt + cache.staleIfErrorSeconds * 1000) {
-          // Once per failed attempt (so at most once per cooldown), not once per waiting request.
-          log.warn({ event: 'legacy.keys_stale', idp: idpId, url: entry.url, staleForSeconds: Math.round((now - entry.expiresAt) / 1000) });
-        }
-        throw new KeySourceError('keys_unavailable', `fetching keys failed: ${message}`, { cause: error });
-      } finally {
-        inflight = undefined;
+  async function fetchKeys(why: string, log: Logger, startedAt: number): Promise<Entry> {
+    try {
+      const doc = await options.load();
+      const { set, count, dropped } = buildKeySet(doc.jwks, options.algorithms);
+      const now = clock.now();
+      entry = { set, url: doc.url, fetchedAt: now, expiresAt: now + cache.maxAgeSeconds * 1000 };
+      lastFailure = undefined;
+      log.info({ event: 'legacy.keys_fetched', idp: idpId, url: doc.url, why, keys: count, dropped, durationMs: now - startedAt });
+      return entry;
+    } catch (error) {
+      const message = (error as Error).message;
+      lastFailure = { at: clock.now(), message };
+      log.warn({ event: 'legacy.keys_fetch_failed', idp: idpId, source: options.description, why, error: message });
+      const now = clock.now();
+      if (entry && now >= entry.expiresAt && now < entry.expiresAt + cache.staleIfErrorSeconds * 1000) {
+        // Once per failed attempt (so at most once per cooldown), not once per waiting request.
+        log.warn({ event: 'legacy.keys_stale', idp: idpId, url: entry.url, staleForSeconds: Math.round((now - entry.expiresAt) / 1000) });
       }
-    })();
-    return inflight;
+      throw new KeySourceError('keys_unavailable', `fetching keys failed: ${message}`, { cause: error });
+    }
+  }
+
+  function refresh(why: string, log: Logger): Promise<Entry> {
+    if (inflight && CAN_SHARE_INFLIGHT) return inflight;
+    lastAttemptAt = clock.now();
+    const attempt: Promise<Entry> = fetchKeys(why, log, lastAttemptAt).finally(() => {
+      if (inflight === attempt) inflight = undefined;
+    });
+    inflight = attempt;
+    return attempt;
   }
 
   /** Keys from a failed refresh's point of view: the previous set while within the stale bound, else keys_unavailable. */

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { silentLogger } from '../../src/observability/logger.ts';
 import { createRedisStore } from '../../src/storage/redis.ts';
+import { untilExpired } from '../helpers/redis-expiry.ts';
 import { describeStoreContract } from './store-contract.ts';
 
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -16,12 +17,7 @@ describeStoreContract('redis', async () => {
     store,
     peer,
     pttl: (key) => admin.pttl(keyPrefix + key),
-    async expire(key) {
-      // The one real wait in the suite: the TTL is 50 ms, polled with a bound rather than slept through.
-      for (let i = 0; i < 200 && (await admin.exists(keyPrefix + key)) === 1; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-    },
+    expire: (key) => untilExpired(admin, keyPrefix + key),
     async cleanup() {
       const sweeper = createRedisStore({ url, keyPrefix, logger: silentLogger });
       for (const key of await sweeper.list('')) await sweeper.delete(key);

@@ -7,6 +7,7 @@ import { StoreUnavailableError } from '../../src/storage/port.ts';
 import { createRedisStore } from '../../src/storage/redis.ts';
 import { createUpstashStore } from '../../src/storage/upstash.ts';
 import { startUpstashStandIn, type UpstashStandIn } from '../helpers/upstash-rest.ts';
+import { untilExpired } from '../helpers/redis-expiry.ts';
 import { describeStoreContract } from './store-contract.ts';
 
 /**
@@ -47,12 +48,7 @@ describeStoreContract('upstash', async () => {
     store,
     peer,
     pttl: (key) => admin.pttl(keyPrefix + key),
-    async expire(key) {
-      // Real Redis TTLs (50 ms), polled with a bound rather than slept through, as in the Redis contract run.
-      for (let i = 0; i < 200 && (await admin.exists(keyPrefix + key)) === 1; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-    },
+    expire: (key) => untilExpired(admin, keyPrefix + key),
     async cleanup() {
       await Promise.all([store.close(), peer.close()]);
       await deleteKeys(admin, keyPrefix);

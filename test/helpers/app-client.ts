@@ -16,8 +16,11 @@ export interface AppClient {
 
 export const IDP_SCOPE = 'urn:zitadel:iam:org:idp:id:legacy';
 
-/** openid-client discovery for `client` against the stack's bridge (http loopback, ID token checks on). */
-export async function discoverApp(stack: Stack, client: Pick<AppClient, 'clientId' | 'clientSecret'>) {
+/** Any running bridge: a Stack, or a bridge started another way (real nginx in front, a Worker on wrangler dev). */
+export type BridgeUnderTest = Pick<Stack, 'issuer'>;
+
+/** openid-client discovery for `client` against the bridge (http loopback, ID token checks on). */
+export async function discoverApp(stack: BridgeUnderTest, client: Pick<AppClient, 'clientId' | 'clientSecret'>) {
   return oidc.discovery(
     new URL(stack.issuer),
     client.clientId,
@@ -28,7 +31,7 @@ export async function discoverApp(stack: Stack, client: Pick<AppClient, 'clientI
 }
 
 /** Runs the browser through /authorize → WAF → callback with openid-client's authorization URL; stops at the app. */
-export async function signIn(stack: Stack, browser: Browser, client: AppClient, extra: Record<string, string> = {}) {
+export async function signIn(stack: BridgeUnderTest, browser: Browser, client: AppClient, extra: Record<string, string> = {}) {
   const app = await discoverApp(stack, client);
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
@@ -43,13 +46,13 @@ export async function signIn(stack: Stack, browser: Browser, client: AppClient, 
     ...extra,
   });
   const { stoppedAt } = await browser.follow(authorizationUrl.href, client.redirectUri);
-  if (!stoppedAt) throw new Error('the flow did not return to the app');
+  if (!stoppedAt) throw new Error(`the flow did not return to the app: ${JSON.stringify(browser.hops)}`);
   return { app, callback: stoppedAt, verifier, state, nonce };
 }
 
 /** A whole sign-in: code grant, ID token validation (state, nonce, PKCE) and userinfo. */
-export async function completeSignIn(stack: Stack, browser: Browser, client: AppClient) {
-  const { app, callback, verifier, state, nonce } = await signIn(stack, browser, client);
+export async function completeSignIn(stack: BridgeUnderTest, browser: Browser, client: AppClient, extra: Record<string, string> = {}) {
+  const { app, callback, verifier, state, nonce } = await signIn(stack, browser, client, extra);
   const tokens = await oidc.authorizationCodeGrant(app, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
   const claims = tokens.claims()!;
   const userinfo = await oidc.fetchUserInfo(app, tokens.access_token, claims.sub);

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/parse.ts';
 import { createPinoLogger } from '../../src/observability/pino.ts';
 import { configuredHeaderNames, startNodeServer, type RunningServer } from '../../src/runtime/node.ts';
+import { discoverApp } from '../helpers/app-client.ts';
 import { Browser } from '../helpers/browser.ts';
 import { startLegacyIssuer, type LegacyIssuer } from '../helpers/legacy-issuer.ts';
 import {
@@ -167,13 +168,7 @@ afterAll(async () => {
 // ── The app side (openid-client v6, as a real relying party) ───────────────────────────────────────────────────────
 
 async function beginLogin(client: Client, idp: string) {
-  const app = await oidc.discovery(
-    new URL(issuer),
-    client.clientId,
-    client.clientSecret ? { client_secret: client.clientSecret } : { token_endpoint_auth_method: 'none' },
-    client.clientSecret ? oidc.ClientSecretBasic(client.clientSecret) : oidc.None(),
-    { execute: [oidc.allowInsecureRequests, oidc.enableNonRepudiationChecks] },
-  );
+  const app = await discoverApp({ issuer }, client);
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
   const nonce = oidc.randomNonce();

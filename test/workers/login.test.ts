@@ -1,6 +1,7 @@
 import { exportJWK, generateKeyPair } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { completeSignIn, signIn } from '../helpers/app-client.ts';
 import { Browser } from '../helpers/browser.ts';
 import { generateTestKey, startLegacyIssuer, type LegacyIssuer } from '../helpers/legacy-issuer.ts';
 import { freePort } from '../helpers/ports.ts';
@@ -15,7 +16,6 @@ import { startWranglerDev, type WranglerDev } from './helpers/wrangler.ts';
 const WEB_APP = { clientId: 'web-app', clientSecret: 'web-app-secret-0123456789', redirectUri: 'http://localhost:7001/callback' };
 const SPA = { clientId: 'spa', redirectUri: 'http://localhost:7002/callback' };
 const WAF_SECRET = 'waf-shared-secret-0123456789';
-type Client = { clientId: string; clientSecret?: string; redirectUri: string };
 
 let legacy: LegacyIssuer;
 let worker: WranglerDev;
@@ -75,39 +75,6 @@ async function browserWithSession(token?: string): Promise<Browser> {
   return browser;
 }
 
-/** The app side, exactly as a relying party does it with openid-client v6. */
-async function signIn(browser: Browser, client: Client) {
-  const app = await oidc.discovery(
-    new URL(issuer),
-    client.clientId,
-    client.clientSecret ? { client_secret: client.clientSecret } : { token_endpoint_auth_method: 'none' },
-    client.clientSecret ? oidc.ClientSecretBasic(client.clientSecret) : oidc.None(),
-    { execute: [oidc.allowInsecureRequests, oidc.enableNonRepudiationChecks] },
-  );
-  const verifier = oidc.randomPKCECodeVerifier();
-  const state = oidc.randomState();
-  const nonce = oidc.randomNonce();
-  const authorizationUrl = oidc.buildAuthorizationUrl(app, {
-    redirect_uri: client.redirectUri,
-    scope: 'openid profile email urn:zitadel:iam:org:idp:id:legacy',
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state,
-    nonce,
-  });
-  const { stoppedAt } = await browser.follow(authorizationUrl.href, client.redirectUri);
-  if (!stoppedAt) throw new Error('the flow did not return to the app');
-  return { app, callback: stoppedAt, verifier, state, nonce };
-}
-
-async function completeSignIn(browser: Browser, client: Client) {
-  const { app, callback, verifier, state, nonce } = await signIn(browser, client);
-  const tokens = await oidc.authorizationCodeGrant(app, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
-  const claims = tokens.claims()!;
-  const userinfo = await oidc.fetchUserInfo(app, tokens.access_token, claims.sub);
-  return { tokens, claims, userinfo, callback };
-}
-
 /** The authRequestID the browser carried through the WAF. */
 function authRequestIdOf(browser: Browser): string {
   const hop = browser.hops.find((h) => new URL(h.url).pathname === '/login/jwt');
@@ -122,7 +89,7 @@ function rejectionLogged(authRequestId: string, reason: string): Promise<string>
 describe('login flow end to end on the Worker (workerd, Durable Object store)', () => {
   it('signs a legacy user in to a confidential client: authorize → JWT endpoint → callback → token → userinfo', async () => {
     const browser = await browserWithSession(await legacy.mint({ sub: 'alice', email: 'alice@example.com', email_verified: true, name: 'Alice Legacy' }));
-    const { claims, userinfo, callback, tokens } = await completeSignIn(browser, WEB_APP);
+    const { claims, userinfo, callback, tokens } = await completeSignIn({ issuer }, browser, WEB_APP);
 
     expect(callback.searchParams.get('iss')).toBe(issuer);
     expect(claims.iss).toBe(issuer);
@@ -139,23 +106,23 @@ describe('login flow end to end on the Worker (workerd, Durable Object store)', 
   });
 
   it('maps one legacy sub to one bridge user across clients (public client with PKCE too), two subs to two users', async () => {
-    const first = await completeSignIn(await browserWithSession(await legacy.mint({ sub: 'bob' })), WEB_APP);
-    const again = await completeSignIn(await browserWithSession(await legacy.mint({ sub: 'bob' })), SPA);
-    const other = await completeSignIn(await browserWithSession(await legacy.mint({ sub: 'carol' })), WEB_APP);
+    const first = await completeSignIn({ issuer }, await browserWithSession(await legacy.mint({ sub: 'bob' })), WEB_APP);
+    const again = await completeSignIn({ issuer }, await browserWithSession(await legacy.mint({ sub: 'bob' })), SPA);
+    const other = await completeSignIn({ issuer }, await browserWithSession(await legacy.mint({ sub: 'carol' })), WEB_APP);
     expect(again.claims.aud).toBe(SPA.clientId);
     expect(again.claims.sub).toBe(first.claims.sub);
     expect(other.claims.sub).not.toBe(first.claims.sub);
   });
 
   it('a code is redeemed once: a second redemption is refused', async () => {
-    const { app, callback, verifier, state, nonce } = await signIn(await browserWithSession(await legacy.mint({ sub: 'dave' })), WEB_APP);
+    const { app, callback, verifier, state, nonce } = await signIn({ issuer }, await browserWithSession(await legacy.mint({ sub: 'dave' })), WEB_APP);
     await oidc.authorizationCodeGrant(app, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
     await expect(oidc.authorizationCodeGrant(app, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce })).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
   it('no legacy session (token_missing) → login_required at the redirect_uri, with state and iss', async () => {
     const browser = await browserWithSession();
-    const { callback, state } = await signIn(browser, WEB_APP);
+    const { callback, state } = await signIn({ issuer }, browser, WEB_APP);
     expect(callback.searchParams.get('error')).toBe('login_required');
     expect(callback.searchParams.get('state')).toBe(state);
     expect(callback.searchParams.get('iss')).toBe(issuer);
@@ -172,7 +139,7 @@ describe('login flow end to end on the Worker (workerd, Durable Object store)', 
   for (const [what, mint, reason] of rejected) {
     it(`${what} (${reason}) → access_denied at the redirect_uri, and no code`, async () => {
       const browser = await browserWithSession(await mint());
-      const { callback, state } = await signIn(browser, WEB_APP);
+      const { callback, state } = await signIn({ issuer }, browser, WEB_APP);
       expect(callback.searchParams.get('error')).toBe('access_denied');
       expect(callback.searchParams.get('state')).toBe(state);
       expect(callback.searchParams.get('iss')).toBe(issuer);

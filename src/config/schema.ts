@@ -116,6 +116,11 @@ const client = z
     requirePkce: z.boolean().default(false),
     idTokenSignedResponseAlg: z.enum(SIGNING_ALGORITHMS).default('RS256'),
     accessTokenAudience: z.string().min(1).optional(),
+    /**
+     * RFC 9207 `iss` on authorization responses. `false` is a compatibility switch for RPs that mistake it for a
+     * third-party-initiated login (Apache mod_auth_openidc); see docs/app-developers.md.
+     */
+    authorizationResponseIss: z.boolean().default(true),
     tokenExchange: tokenExchange.optional(),
   })
   .strict();

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.ts';
 import type { Store } from '../storage/port.ts';
-import { randomToken } from './crypto.ts';
+import { randomToken } from '../crypto.ts';
 
 /** A pending authorization request (DESIGN §1, steps 1-6). Lives ≤ tokens.authRequestTtlSeconds. */
 export interface AuthRequest {

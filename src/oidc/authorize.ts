@@ -4,7 +4,7 @@ import { checkPkceChallenge } from './checks/pkce.ts';
 import { readRequestParams, type Params } from './checks/params.ts';
 import { isRegisteredRedirectUri } from './checks/redirect-uri.ts';
 import { checkScope } from './checks/scope.ts';
-import { randomToken, sha256 } from './crypto.ts';
+import { randomToken, sha256 } from '../crypto.ts';
 import type { BridgeContext, BridgeRuntime } from './deps.ts';
 import { OAuthError, asTemporarilyUnavailable, invalidRequest } from './errors.ts';
 import { setBindingCookie } from './binding-cookie.ts';

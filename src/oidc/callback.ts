@@ -1,7 +1,7 @@
 import type { AuthRequests, LoadedAuthRequest } from './auth-requests.ts';
 import { clearBindingCookie, readBindingCookie } from './binding-cookie.ts';
 import type { Codes } from './codes.ts';
-import { randomToken, safeEqual, sha256 } from './crypto.ts';
+import { randomToken, safeEqual, sha256 } from '../crypto.ts';
 import type { BridgeContext, BridgeRuntime } from './deps.ts';
 import { OAuthError, asTemporarilyUnavailable } from './errors.ts';
 import { errorPage, redirectError, redirectTo } from './responses.ts';

@@ -1,7 +1,7 @@
 import type { LegacyReason } from '../legacy/index.ts';
 import type { AuthRequests, LoadedAuthRequest } from './auth-requests.ts';
 import { createTrustedProxyCheck } from './checks/trusted-proxy.ts';
-import { randomToken, sha256 } from './crypto.ts';
+import { randomToken, sha256 } from '../crypto.ts';
 import type { BridgeContext, BridgeRuntime } from './deps.ts';
 import { OAuthError, asTemporarilyUnavailable, type OAuthErrorCode } from './errors.ts';
 import { errorPage, redirectError, redirectTo } from './responses.ts';

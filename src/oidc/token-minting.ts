@@ -3,7 +3,7 @@ import type { ClientConfig } from '../config/schema.ts';
 import type { SigningKey, SigningKeys } from '../keys/signing-keys.ts';
 import { claimsForScopes } from './claims.ts';
 import type { CodeGrant } from './codes.ts';
-import { randomToken } from './crypto.ts';
+import { randomToken } from '../crypto.ts';
 
 export interface MintInput {
   issuer: string;

@@ -1,5 +1,5 @@
 import type { ClientConfig } from '../../config/schema.ts';
-import { safeEqual } from '../crypto.ts';
+import { safeEqual } from '../../crypto.ts';
 import type { BridgeContext, BridgeRuntime } from '../deps.ts';
 import { OAuthError, invalidRequest } from '../errors.ts';
 import type { Params } from './params.ts';

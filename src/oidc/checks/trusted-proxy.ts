@@ -1,6 +1,6 @@
 import { ipRestriction } from 'hono/ip-restriction';
 import type { IdentityProviderConfig } from '../../config/schema.ts';
-import { safeEqual } from '../crypto.ts';
+import { safeEqual } from '../../crypto.ts';
 import type { BridgeContext } from '../deps.ts';
 
 export type TrustedProxyCheck = (c: BridgeContext) => Promise<string | undefined>;

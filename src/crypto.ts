@@ -22,3 +22,6 @@ export async function safeEqual(a: string, b: string): Promise<boolean> {
   for (let i = 0; i < x.length; i++) diff |= x.charCodeAt(i) ^ y.charCodeAt(i);
   return diff === 0;
 }
+
+/** The shape of every 256-bit value the bridge mints (codes, ids, completion values): 43 base64url characters. */
+export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;

@@ -43,7 +43,7 @@ export function createAuthorizeHandler(runtime: BridgeRuntime, authRequests: Aut
     } catch {
       state = undefined; // a repeated state cannot be echoed; the duplicate check below reports it
     }
-    const target = { redirectUri, state, issuer: config.issuer };
+    const target = { redirectUri, state, issuer: client.authorizationResponseIss ? config.issuer : undefined };
     try {
       const duplicates = params.duplicates();
       if (duplicates.length) throw invalidRequest(`parameter ${duplicates[0]} must not be repeated`, 'DUPLICATE_PARAMETER');

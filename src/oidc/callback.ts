@@ -31,7 +31,8 @@ export function createCallbackHandler(runtime: BridgeRuntime, authRequests: Auth
     }
     if (!loaded) return expiredPage(c);
     const ar = loaded.record;
-    const target = { redirectUri: ar.redirectUri, state: ar.state, issuer: config.issuer };
+    const issuer = runtime.clients.get(ar.clientId)?.authorizationResponseIss === false ? undefined : config.issuer;
+    const target = { redirectUri: ar.redirectUri, state: ar.state, issuer };
     const fields = { authRequestId: ar.id, clientId: ar.clientId, idp: ar.idp };
     const cookie = readBindingCookie(c, ar.id, runtime.secureCookies);
     clearBindingCookie(c, ar.id, runtime.secureCookies);
@@ -70,7 +71,7 @@ export function createCallbackHandler(runtime: BridgeRuntime, authRequests: Auth
         issuedAt: clock.now(),
       });
       log.info({ event: 'login.succeeded', ...fields, userId: ar.login.userId }, 'authorization code issued');
-      return redirectTo(c, ar.redirectUri, { code, state: ar.state, iss: config.issuer });
+      return redirectTo(c, ar.redirectUri, { code, state: ar.state, iss: issuer });
     } catch (error) {
       const unavailable = asTemporarilyUnavailable(error);
       log.error({ event: 'store.failed', ...fields, detail: unavailable.detail }, 'cannot complete the sign-in');

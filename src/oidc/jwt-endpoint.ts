@@ -45,7 +45,8 @@ export function createJwtEndpointHandler(runtime: BridgeRuntime, authRequests: A
     }
     const ar = loaded.record;
     const idp = idps.get(ar.idp)!;
-    const target = { redirectUri: ar.redirectUri, state: ar.state, issuer: config.issuer };
+    const issuer = runtime.clients.get(ar.clientId)?.authorizationResponseIss === false ? undefined : config.issuer;
+    const target = { redirectUri: ar.redirectUri, state: ar.state, issuer };
     const fields = { authRequestId: ar.id, clientId: ar.clientId, idp: ar.idp };
 
     const reject = async (error: OAuthError, reason: string, detail?: string, keep = false): Promise<Response> => {

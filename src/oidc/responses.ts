@@ -32,7 +32,7 @@ export function redirectTo(c: BridgeContext, uri: string, params: Record<string,
 }
 
 /** Error response to the client's verified redirect_uri, with state and iss (RFC 6749 §4.1.2.1, RFC 9207). */
-export function redirectError(c: BridgeContext, target: { redirectUri: string; state?: string | undefined; issuer: string }, error: OAuthError): Response {
+export function redirectError(c: BridgeContext, target: { redirectUri: string; state?: string | undefined; issuer: string | undefined }, error: OAuthError): Response {
   return redirectTo(c, target.redirectUri, {
     error: error.error,
     error_description: error.description,

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.ts';
 import type { Store } from '../storage/port.ts';
-import { randomToken } from '../crypto.ts';
+import { TOKEN_PATTERN, randomToken } from '../crypto.ts';
 
 /** A pending authorization request (DESIGN §1, steps 1-6). Lives ≤ tokens.authRequestTtlSeconds. */
 export interface AuthRequest {
@@ -35,7 +35,6 @@ export interface LoadedAuthRequest {
 }
 
 const key = (id: string) => `ar:${id}`;
-const ID_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
 /**
  * The store's TTL removes expired auth requests; the creation time is checked against the bridge's clock too, so
@@ -50,7 +49,7 @@ export function createAuthRequests(store: Store, ttlMs: number, clock: Clock) {
     },
 
     async load(id: string | undefined): Promise<LoadedAuthRequest | null> {
-      if (!id || !ID_PATTERN.test(id)) return null;
+      if (!id || !TOKEN_PATTERN.test(id)) return null;
       const raw = await store.get(key(id));
       if (!raw) return null;
       const record = JSON.parse(raw) as AuthRequest;

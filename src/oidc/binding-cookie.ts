@@ -1,5 +1,5 @@
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import type { BridgeContext } from './deps.ts';
+import type { BridgeContext } from './services.ts';
 
 /**
  * The browser-binding cookie (DESIGN §1). One per auth request, so two sign-ins in two tabs of one browser

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.ts';
 import type { Store } from '../storage/port.ts';
-import { randomToken, sha256 } from '../crypto.ts';
+import { TOKEN_PATTERN, randomToken, sha256 } from '../crypto.ts';
 
 /** What an authorization code stands for; stored under the SHA-256 of the code, never the code itself. */
 export interface CodeGrant {
@@ -44,7 +44,7 @@ export function createCodes(store: Store, options: { ttlMs: number; reuseWindowM
      * a refused attempt leaves the code unused, so a stolen code without the verifier cannot burn it.
      */
     async redeem(code: string, check: (grant: CodeGrant) => Promise<void>): Promise<Redemption> {
-      if (!/^[A-Za-z0-9_-]{43}$/.test(code)) return { status: 'unknown' };
+      if (!TOKEN_PATTERN.test(code)) return { status: 'unknown' };
       const k = key(await sha256(code));
       for (let attempt = 0; attempt < 3; attempt++) {
         const raw = await store.get(k);

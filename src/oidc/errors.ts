@@ -1,10 +1,11 @@
 /**
- * The one error type of the protocol layer. Each error knows its OAuth `error` code, HTTP status, and
- * whether it may be shown to the user agent / redirected to the client. Redirecting is only ever done
- * by the handler after the client and its redirect_uri were verified; `redirectable` says the error
- * is *meant* for the client, not that it is safe yet.
+ * The one error type of the protocol layer. Handlers throw it; the renderer (responses.ts) turns it into a JSON body,
+ * an error redirect or a page according to the route's channel. Each error says what it is (OAuth `error`, HTTP status,
+ * a stable `reason` for logs and metrics), whether it may go to the client's redirect_uri once that was verified
+ * (`redirectable`), and what a person is shown when it ends as a page instead.
  */
 import { StoreUnavailableError } from '../storage/port.ts';
+import type { Reason } from './reasons.ts';
 
 export type OAuthErrorCode =
   | 'invalid_request'
@@ -22,25 +23,54 @@ export type OAuthErrorCode =
   | 'temporarily_unavailable'
   | 'invalid_token';
 
+/** What a person sees when an error cannot be redirected to the application. */
+export interface ErrorPage {
+  title: string;
+  message: string;
+}
+
+export interface OAuthErrorOptions {
+  status?: number;
+  reason?: Reason;
+  detail?: string;
+  cause?: unknown;
+  /** Default true. False: the error is for the person in front of the browser, never for the client's redirect_uri. */
+  redirectable?: boolean;
+  page?: ErrorPage;
+  headers?: Record<string, string>;
+}
+
 export class OAuthError extends Error {
   readonly error: OAuthErrorCode;
   readonly status: number;
-  /** Stable internal reason (UPPER_SNAKE), for logs and metrics. */
-  readonly code: string;
-  /** Text safe to send as error_description. */
+  /** Stable internal reason (lower_snake), for logs and metrics. */
+  readonly reason: Reason;
+  /** Text safe to send as error_description: a fixed sentence of ours, never request input (RFC 6749 §4.1.2.1). */
   readonly description: string;
   /** Internal detail for the log only. */
   readonly detail: string | undefined;
+  readonly redirectable: boolean;
+  readonly page: ErrorPage | undefined;
+  /** Extra response headers (a WWW-Authenticate challenge, Retry-After). */
+  readonly headers: Record<string, string> | undefined;
 
-  constructor(error: OAuthErrorCode, description: string, options: { status?: number; code?: string; detail?: string; cause?: unknown } = {}) {
+  constructor(error: OAuthErrorCode, description: string, options: OAuthErrorOptions = {}) {
     super(description, { cause: options.cause });
     this.name = 'OAuthError';
     this.error = error;
-    this.description = description;
+    this.description = safeDescription(description);
     this.status = options.status ?? defaultStatus(error);
-    this.code = options.code ?? error.toUpperCase();
+    this.reason = options.reason ?? (error as Reason);
     this.detail = options.detail;
+    this.redirectable = options.redirectable ?? true;
+    this.page = options.page;
+    this.headers = options.headers;
   }
+}
+
+/** RFC 6749 §4.1.2.1: error_description is limited to %x20-21 / %x23-5B / %x5D-7E. */
+function safeDescription(text: string): string {
+  return text.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '?');
 }
 
 function defaultStatus(error: OAuthErrorCode): number {
@@ -60,14 +90,36 @@ function defaultStatus(error: OAuthErrorCode): number {
 }
 
 /** Shorthands for the common cases. */
-export const invalidRequest = (description: string, code = 'INVALID_REQUEST') => new OAuthError('invalid_request', description, { code });
-export const invalidGrant = (description: string, code = 'INVALID_GRANT') => new OAuthError('invalid_grant', description, { code });
+export const invalidRequest = (description: string, reason: Reason = 'invalid_request') => new OAuthError('invalid_request', description, { reason });
+export const invalidGrant = (description: string, reason: Reason) => new OAuthError('invalid_grant', description, { reason });
+
+/** A page-only error: shown to the person, never redirected (an unknown client, an expired auth request). */
+export const pageError = (reason: Reason, page: ErrorPage, detail?: string) =>
+  new OAuthError('invalid_request', page.message, { reason, page, redirectable: false, ...(detail !== undefined && { detail }) });
+
+export const EXPIRED_AUTH_REQUEST: ErrorPage = {
+  title: 'Sign-in request expired',
+  message: 'This sign-in request is unknown or has expired. Return to the application and sign in again.',
+};
 
 /**
- * The one translation of a store outage: the client sees `temporarily_unavailable` (RFC 6749 §4.1.2.1), the log
- * gets the detail. Anything that is not a store outage is rethrown, to end as a generic server_error.
+ * The one translation of any thrown value into an OAuthError. A store outage becomes `temporarily_unavailable`
+ * (RFC 6749 §4.1.2.1) with the detail for the log; anything else unexpected becomes a generic `server_error`
+ * whose cause is logged and never shown.
  */
-export function asTemporarilyUnavailable(error: unknown): OAuthError {
-  if (!(error instanceof StoreUnavailableError)) throw error;
-  return new OAuthError('temporarily_unavailable', 'the service is temporarily unavailable', { code: 'STORE_UNAVAILABLE', detail: error.message });
+export function toOAuthError(error: unknown): OAuthError {
+  if (error instanceof OAuthError) return error;
+  if (error instanceof StoreUnavailableError) {
+    return new OAuthError('temporarily_unavailable', 'the service is temporarily unavailable', {
+      reason: 'store_unavailable',
+      detail: error.message,
+      headers: { 'Retry-After': '5' },
+      page: { title: 'Temporarily unavailable', message: 'The sign-in service is temporarily unavailable. Please try again in a moment.' },
+    });
+  }
+  return new OAuthError('server_error', 'the server could not complete the request', {
+    reason: 'server_error',
+    cause: error,
+    page: { title: 'Something went wrong', message: 'The sign-in service hit an unexpected error. Please try again.' },
+  });
 }

@@ -1,13 +1,11 @@
 import type { Hono } from 'hono';
 import { cors } from 'hono/cors';
-import { createAuthRequests } from './auth-requests.ts';
 import { createAuthorizeHandler } from './authorize.ts';
 import { createCallbackHandler } from './callback.ts';
-import { createCodes } from './codes.ts';
-import type { BridgeContext, BridgeEnv, BridgeRuntime } from './deps.ts';
-import { buildDiscovery } from './discovery.ts';
-import { createGrants } from './grants.ts';
+import { OAuthError } from './errors.ts';
 import { createJwtEndpointHandler } from './jwt-endpoint.ts';
+import { renderError } from './responses.ts';
+import type { BridgeContext, BridgeEnv, BridgeServices, Channel } from './services.ts';
 import { createTokenHandler } from './token.ts';
 import { createUserinfoHandler } from './userinfo.ts';
 
@@ -17,40 +15,83 @@ type Handler = (c: BridgeContext) => Response | Promise<Response>;
 /** The JWT endpoint's paths: ours plus ZITADEL's, so existing WAF rules keep working (DESIGN §2). */
 export const JWT_ENDPOINT_PATHS = ['/login/jwt', '/ui/login/login/jwt/authorize', '/idps/jwt'];
 
+interface Route {
+  /** The route's name: in logs, and the metrics label (never the raw path). */
+  name: string;
+  paths: string[];
+  methods: Method[];
+  /** front: a browser is in front of it (pages, error redirects). back: a client or an API (JSON). */
+  channel: Channel;
+  /** Callable from any web origin (CORS), for SPAs. */
+  crossOrigin?: boolean;
+  /** The log event of a refused request. */
+  rejectEvent: string;
+  handler: Handler;
+}
+
 /** The whole route table of the bridge, in one place (DESIGN §2). */
-export function registerRoutes(app: Hono<BridgeEnv>, runtime: BridgeRuntime): void {
-  const { config, store, keys } = runtime;
-  const tokens = config.tokens;
-  const authRequests = createAuthRequests(store, tokens.authRequestTtlSeconds * 1000, runtime.clock);
-  const codes = createCodes(store, { clock: runtime.clock, ttlMs: tokens.codeTtlSeconds * 1000, reuseWindowMs: Math.max(tokens.accessTokenTtlSeconds, tokens.idTokenTtlSeconds) * 1000 });
-  const grants = createGrants(store, Math.max(tokens.accessTokenTtlSeconds, tokens.idTokenTtlSeconds) * 1000);
-  const discovery = buildDiscovery(config, keys);
-  const jwtEndpoint = createJwtEndpointHandler(runtime, authRequests);
-  const publicApi = cors({ origin: '*', allowMethods: ['GET', 'POST'], allowHeaders: ['Authorization', 'Content-Type'], maxAge: 600 });
-
-  const routes: [string, Method[], Handler, boolean?][] = [
-    ['/.well-known/openid-configuration', ['GET'], (c) => c.json(discovery, 200, { 'Cache-Control': 'public, max-age=300' }), true],
-    ['/jwks', ['GET'], (c) => c.json(keys.publicJwks, 200, { 'Cache-Control': 'public, max-age=300', 'Content-Type': 'application/jwk-set+json' }), true],
-    ['/authorize', ['GET', 'POST'], createAuthorizeHandler(runtime, authRequests)],
-    ...JWT_ENDPOINT_PATHS.map((path): [string, Method[], Handler] => [path, ['GET'], jwtEndpoint]),
-    ['/login/jwt/callback', ['GET'], createCallbackHandler(runtime, authRequests, codes)],
-    ['/token', ['POST'], createTokenHandler(runtime, codes, grants), true],
-    ['/userinfo', ['GET', 'POST'], createUserinfoHandler(runtime, grants), true],
-    ['/healthz', ['GET'], (c) => c.json({ status: 'ok' })],
-    ['/readyz', ['GET'], async (c) => {
-      try {
-        await store.ping();
-        return c.json({ status: 'ready', keys: keys.all.length });
-      } catch {
-        return c.json({ status: 'unavailable', reason: 'store' }, 503);
-      }
-    }],
+export function routeTable(services: BridgeServices): Route[] {
+  const { keys, store, discovery } = services;
+  return [
+    {
+      name: 'discovery',
+      paths: ['/.well-known/openid-configuration'],
+      methods: ['GET'],
+      channel: 'back',
+      crossOrigin: true,
+      rejectEvent: 'discovery.rejected',
+      handler: (c) => c.json(discovery, 200, { 'Cache-Control': 'public, max-age=300' }),
+    },
+    {
+      name: 'jwks',
+      paths: ['/jwks'],
+      methods: ['GET'],
+      channel: 'back',
+      crossOrigin: true,
+      rejectEvent: 'jwks.rejected',
+      handler: (c) => c.json(keys.publicJwks, 200, { 'Cache-Control': 'public, max-age=300', 'Content-Type': 'application/jwk-set+json' }),
+    },
+    { name: 'authorize', paths: ['/authorize'], methods: ['GET', 'POST'], channel: 'front', rejectEvent: 'authorize.rejected', handler: createAuthorizeHandler(services) },
+    { name: 'jwt_endpoint', paths: JWT_ENDPOINT_PATHS, methods: ['GET'], channel: 'front', rejectEvent: 'legacy.rejected', handler: createJwtEndpointHandler(services) },
+    { name: 'callback', paths: ['/login/jwt/callback'], methods: ['GET'], channel: 'front', rejectEvent: 'callback.rejected', handler: createCallbackHandler(services) },
+    { name: 'token', paths: ['/token'], methods: ['POST'], channel: 'back', crossOrigin: true, rejectEvent: 'token.rejected', handler: createTokenHandler(services) },
+    { name: 'userinfo', paths: ['/userinfo'], methods: ['GET', 'POST'], channel: 'back', crossOrigin: true, rejectEvent: 'userinfo.rejected', handler: createUserinfoHandler(services) },
+    { name: 'healthz', paths: ['/healthz'], methods: ['GET'], channel: 'back', rejectEvent: 'health.rejected', handler: (c) => c.json({ status: 'ok' }) },
+    {
+      name: 'readyz',
+      paths: ['/readyz'],
+      methods: ['GET'],
+      channel: 'back',
+      rejectEvent: 'health.rejected',
+      handler: async (c) => {
+        try {
+          await store.ping();
+          return c.json({ status: 'ready', keys: keys.all.length });
+        } catch {
+          return c.json({ status: 'unavailable', reason: 'store' }, 503);
+        }
+      },
+    },
   ];
+}
 
-  for (const [path, methods, handler, crossOrigin] of routes) {
-    if (crossOrigin) app.use(path, publicApi);
-    app.on(methods, path, handler);
-    // Reached only by other methods (HEAD is served by GET; CORS preflights are answered by the middleware).
-    app.all(path, (c) => c.json({ error: 'invalid_request', error_description: `use ${methods.join(' or ')}` }, 405, { Allow: methods.join(', '), 'Cache-Control': 'no-store' }));
+/** Mounts the table: each row's channel is known to the renderer before its handler runs. */
+export function registerRoutes(app: Hono<BridgeEnv>, services: BridgeServices): void {
+  const publicApi = cors({ origin: '*', allowMethods: ['GET', 'POST'], allowHeaders: ['Authorization', 'Content-Type'], maxAge: 600 });
+  for (const route of routeTable(services)) {
+    const info = { name: route.name, channel: route.channel, rejectEvent: route.rejectEvent };
+    for (const path of route.paths) {
+      app.use(path, async (c, next) => {
+        c.set('route', info);
+        await next();
+      });
+      if (route.crossOrigin) app.use(path, publicApi);
+      app.on(route.methods, path, route.handler);
+      // Reached only by other methods (HEAD is served by GET; CORS preflights are answered by the middleware).
+      app.all(path, (c) => renderError(c, methodNotAllowed(route.methods), 'back'));
+    }
   }
 }
+
+const methodNotAllowed = (methods: Method[]) =>
+  new OAuthError('invalid_request', `use ${methods.join(' or ')}`, { status: 405, headers: { Allow: methods.join(', ') } });

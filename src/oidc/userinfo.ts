@@ -1,28 +1,45 @@
 import { jwtVerify, type JWTPayload } from 'jose';
 import { claimsForScopes } from './claims.ts';
-import type { BridgeContext, BridgeRuntime } from './deps.ts';
-import { asTemporarilyUnavailable } from './errors.ts';
-import type { Grants } from './grants.ts';
+import { OAuthError } from './errors.ts';
+import { readForm } from './params.ts';
+import type { Reason } from './reasons.ts';
+import type { BridgeContext, BridgeServices } from './services.ts';
 
-const NO_STORE = { 'Cache-Control': 'no-store' };
+const REALM = 'Bearer realm="jwt-idp-bridge"';
+const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i;
 
-/** RFC 6750 §3: no token → bare challenge; bad token → error="invalid_token". */
-function unauthorized(c: BridgeContext, description?: string): Response {
-  const challenge = description ? `Bearer realm="jwt-idp-bridge", error="invalid_token", error_description="${description}"` : 'Bearer realm="jwt-idp-bridge"';
-  return c.json({ error: 'invalid_token', ...(description && { error_description: description }) }, 401, { ...NO_STORE, 'WWW-Authenticate': challenge });
+/** RFC 6750 §3.1: a request without credentials gets the bare challenge; a bad token error="invalid_token". */
+function invalidToken(reason: Reason, description?: string, detail?: string): OAuthError {
+  const challenge = description ? `${REALM}, error="invalid_token", error_description="${description}"` : REALM;
+  return new OAuthError('invalid_token', description ?? 'an access token is required', {
+    reason,
+    headers: { 'WWW-Authenticate': challenge },
+    ...(detail !== undefined && { detail }),
+  });
+}
+
+/** The bearer token from the Authorization header or (RFC 6750 §2.2) a form-encoded POST body; never both. */
+async function readAccessToken(c: BridgeContext): Promise<string> {
+  const authorization = c.req.header('authorization');
+  const formPost = c.req.method === 'POST' && c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase() === 'application/x-www-form-urlencoded';
+  const fromBody = formPost ? (await readForm(c)).get('access_token') : undefined;
+  if (authorization !== undefined && fromBody !== undefined) throw new OAuthError('invalid_request', 'use only one way of sending the access token', { reason: 'invalid_request' });
+  if (fromBody !== undefined) return fromBody;
+  if (authorization === undefined) throw invalidToken('access_token_missing');
+  const match = authorization.match(BEARER);
+  if (!match) throw invalidToken('access_token_invalid', 'malformed Authorization header');
+  return match[1]!;
 }
 
 /** GET/POST /userinfo (OIDC Core §5.3): the same `sub` as the ID token, profile claims by granted scope. */
-export function createUserinfoHandler(runtime: BridgeRuntime, grants: Grants) {
-  const { config, clock, users, keys } = runtime;
+export function createUserinfoHandler(services: BridgeServices) {
+  const { config, clock, users, keys, grants } = services;
 
   return async (c: BridgeContext): Promise<Response> => {
-    const authorization = c.req.header('authorization');
-    const match = authorization?.match(/^Bearer ([A-Za-z0-9._~+/-]+=*)$/i);
-    if (!match) return unauthorized(c, authorization ? 'malformed Authorization header' : undefined);
+    const token = await readAccessToken(c);
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(match[1]!, keys.getVerificationKey, {
+      ({ payload } = await jwtVerify(token, keys.getVerificationKey, {
         issuer: config.issuer,
         typ: 'at+jwt',
         algorithms: keys.algorithms,
@@ -30,18 +47,12 @@ export function createUserinfoHandler(runtime: BridgeRuntime, grants: Grants) {
         requiredClaims: ['sub', 'exp', 'gid'],
       }));
     } catch (error) {
-      c.get('log').info({ event: 'userinfo.rejected', reason: (error as { code?: string }).code ?? 'invalid' }, 'access token rejected');
-      return unauthorized(c, 'the access token is invalid or expired');
+      throw invalidToken('access_token_invalid', 'the access token is invalid or expired', (error as { code?: string }).code ?? 'invalid');
     }
-    try {
-      if (await grants.isRevoked(String(payload.gid))) return unauthorized(c, 'the access token was revoked');
-      const user = await users.get(String(payload.sub));
-      if (!user || user.disabled) return unauthorized(c, 'the user is no longer active');
-      const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
-      return c.json({ ...claimsForScopes(user.profile, scopes), sub: user.id }, 200, NO_STORE);
-    } catch (error) {
-      asTemporarilyUnavailable(error);
-      return c.json({ error: 'temporarily_unavailable' }, 503, { ...NO_STORE, 'Retry-After': '5' });
-    }
+    if (await grants.isRevoked(String(payload.gid))) throw invalidToken('access_token_revoked', 'the access token was revoked', `grant ${String(payload.gid)}`);
+    const user = await users.get(String(payload.sub));
+    if (!user || user.disabled) throw invalidToken('user_unavailable', 'the user is no longer active');
+    const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
+    return c.json({ ...claimsForScopes(user.profile, scopes), sub: user.id }, 200, { 'Cache-Control': 'no-store' });
   };
 }

@@ -7,7 +7,7 @@ import { createUserDirectory } from '../identity/user-directory.ts';
 import { loadSigningKeys, type SigningAlg } from '../keys/signing-keys.ts';
 import { createLegacyVerifier } from '../legacy/index.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { BridgeContext, BridgeEnv } from '../oidc/deps.ts';
+import type { BridgeContext, BridgeEnv } from '../oidc/services.ts';
 import type { Store } from '../storage/port.ts';
 
 export interface Bridge {

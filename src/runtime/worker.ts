@@ -1,7 +1,7 @@
 import type { ExecutionContext } from '@cloudflare/workers-types';
 import type { Hono } from 'hono';
 import { createConsoleLogger } from '../observability/console-logger.ts';
-import type { BridgeEnv } from '../oidc/deps.ts';
+import type { BridgeEnv } from '../oidc/services.ts';
 import type { WorkerEnv } from './worker/bindings.ts';
 import { buildWorkerBridge } from './worker/bridge.ts';
 

@@ -1,11 +1,10 @@
-import type { ClientConfig } from '../../config/schema.ts';
 import { safeEqual } from '../../crypto.ts';
-import type { BridgeContext, BridgeRuntime } from '../deps.ts';
+import type { BridgeContext, BridgeServices, Client } from '../services.ts';
 import { OAuthError, invalidRequest } from '../errors.ts';
-import type { Params } from './params.ts';
+import type { Params } from '../params.ts';
 
 const invalidClient = (detail: string) =>
-  new OAuthError('invalid_client', 'client authentication failed', { code: 'CLIENT_AUTH_FAILED', detail });
+  new OAuthError('invalid_client', 'client authentication failed', { reason: 'client_auth_failed', detail });
 
 function decodeBasicPart(value: string): string {
   // RFC 6749 §2.3.1: client_id and secret are form-urlencoded before base64.
@@ -33,15 +32,15 @@ function readBasic(header: string | undefined): { id: string; secret: string } |
  * Authenticates the client at a back-channel endpoint: client_secret_basic, client_secret_post, or `none`
  * (client_id only) for public clients. Exactly one method per request (RFC 6749 §2.3).
  */
-export async function authenticateClient(c: BridgeContext, runtime: BridgeRuntime, params: Params): Promise<ClientConfig> {
+export async function authenticateClient(c: BridgeContext, services: BridgeServices, params: Params): Promise<Client> {
   const basic = readBasic(c.req.header('authorization'));
   const postId = params.get('client_id');
   const postSecret = params.get('client_secret');
-  if (basic && postSecret !== undefined) throw invalidRequest('use only one client authentication method', 'MULTIPLE_CLIENT_AUTH');
-  if (basic && postId !== undefined && postId !== basic.id) throw invalidRequest('client_id does not match the authenticated client', 'CLIENT_ID_MISMATCH');
+  if (basic && postSecret !== undefined) throw invalidRequest('use only one client authentication method', 'multiple_client_auth');
+  if (basic && postId !== undefined && postId !== basic.id) throw invalidRequest('client_id does not match the authenticated client', 'client_id_mismatch');
   const clientId = basic?.id ?? postId;
   if (clientId === undefined) throw invalidClient('no client identification');
-  const client = runtime.clients.get(clientId);
+  const client = services.clients.get(clientId);
   const presented = basic?.secret ?? postSecret;
   if (!client) {
     // Same work as for a known client, so timing does not reveal which client ids exist.

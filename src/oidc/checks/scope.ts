@@ -11,11 +11,11 @@ export const SUPPORTED_SCOPES = ['openid', 'profile', 'email', 'groups'] as cons
  */
 export function checkScope(client: ClientConfig, scope: string | undefined): { scopes: string[]; idp: string } {
   const requested = [...new Set((scope ?? '').split(' ').filter(Boolean))];
-  if (!requested.includes('openid')) throw new OAuthError('invalid_scope', 'the openid scope is required', { code: 'OPENID_SCOPE_MISSING' });
+  if (!requested.includes('openid')) throw new OAuthError('invalid_scope', 'the openid scope is required', { reason: 'openid_scope_missing' });
   const idpScopes = requested.filter((s) => s.startsWith(IDP_SCOPE_PREFIX));
-  if (idpScopes.length > 1) throw invalidRequest('only one identity provider scope may be requested', 'IDP_SCOPE_AMBIGUOUS');
+  if (idpScopes.length > 1) throw invalidRequest('only one identity provider scope may be requested', 'idp_scope_ambiguous');
   const idp = idpScopes.length ? idpScopes[0]!.slice(IDP_SCOPE_PREFIX.length) : client.identityProviders[0]!;
-  if (!client.identityProviders.includes(idp)) throw invalidRequest('this client may not use the requested identity provider', 'IDP_NOT_ALLOWED');
+  if (!client.identityProviders.includes(idp)) throw invalidRequest('this client may not use the requested identity provider', 'idp_not_allowed');
   const scopes = requested.filter((s) => (SUPPORTED_SCOPES as readonly string[]).includes(s));
   return { scopes, idp };
 }

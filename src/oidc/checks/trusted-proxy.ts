@@ -1,7 +1,7 @@
 import { ipRestriction } from 'hono/ip-restriction';
 import type { IdentityProviderConfig } from '../../config/schema.ts';
 import { safeEqual } from '../../crypto.ts';
-import type { BridgeContext } from '../deps.ts';
+import type { BridgeContext } from '../services.ts';
 
 export type TrustedProxyCheck = (c: BridgeContext) => Promise<string | undefined>;
 

@@ -2,7 +2,7 @@ import type { Hono } from 'hono';
 import { systemClock } from '../../clock.ts';
 import { resolveConfig } from '../../config/resolve.ts';
 import { createConsoleLogger } from '../../observability/console-logger.ts';
-import type { BridgeEnv } from '../../oidc/deps.ts';
+import type { BridgeEnv } from '../../oidc/services.ts';
 import { composeBridge, configuredHeaderNames } from '../compose.ts';
 import { configDocument, signingJwks, stringBindings, type WorkerEnv } from './bindings.ts';
 import { createWorkerStore } from './store.ts';

@@ -1,5 +1,5 @@
-import { invalidRequest } from '../errors.ts';
-import type { BridgeContext } from '../deps.ts';
+import { OAuthError, invalidRequest } from './errors.ts';
+import type { BridgeContext } from './services.ts';
 
 export const MAX_PARAM_LENGTH = 4096;
 
@@ -20,21 +20,25 @@ export class Params {
   get(name: string): string | undefined {
     const values = this.#values.get(name);
     if (!values) return undefined;
-    if (values.length > 1) throw invalidRequest(`parameter ${name} must not be repeated`, 'DUPLICATE_PARAMETER');
+    if (values.length > 1) throw invalidRequest(`parameter ${name} must not be repeated`, 'duplicate_parameter');
     const value = values[0]!;
-    if (value.length > MAX_PARAM_LENGTH) throw invalidRequest(`parameter ${name} is too long`, 'PARAMETER_TOO_LONG');
+    if (value.length > MAX_PARAM_LENGTH) throw invalidRequest(`parameter ${name} is too long`, 'parameter_too_long');
     return value === '' ? undefined : value;
   }
 
   require(name: string): string {
     const value = this.get(name);
-    if (value === undefined) throw invalidRequest(`parameter ${name} is required`, 'MISSING_PARAMETER');
+    if (value === undefined) throw invalidRequest(`parameter ${name} is required`, 'missing_parameter');
     return value;
   }
 
-  /** Names that appear more than once. */
-  duplicates(): string[] {
-    return [...this.#values].filter(([, values]) => values.length > 1).map(([name]) => name);
+  /** RFC 6749 §3.1: no parameter may be repeated. The names are request input: logged, never echoed to the client. */
+  rejectDuplicates(): void {
+    const repeated = [...this.#values].filter(([, values]) => values.length > 1).map(([name]) => name);
+    if (repeated.length) {
+      const detail = `repeated: ${repeated.slice(0, 5).map((n) => JSON.stringify(n.slice(0, 40))).join(', ')}`;
+      throw new OAuthError('invalid_request', 'request parameters must not be repeated', { reason: 'duplicate_parameter', detail });
+    }
   }
 }
 
@@ -45,7 +49,7 @@ export class Params {
 export async function readForm(c: BridgeContext): Promise<Params> {
   const type = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded') {
-    throw invalidRequest('the request body must be application/x-www-form-urlencoded', 'UNSUPPORTED_CONTENT_TYPE');
+    throw invalidRequest('the request body must be application/x-www-form-urlencoded', 'unsupported_content_type');
   }
   return new Params(new URLSearchParams(await c.req.text()));
 }

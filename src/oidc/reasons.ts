@@ -1,0 +1,58 @@
+import { LEGACY_REASONS } from '../legacy/reasons.ts';
+
+/**
+ * Every outcome reason of the protocol layer, lower_snake like the legacy verifier's (whose codes are a documented
+ * contract and are included as they are). Logged as the field `reason`; the metric label of the same name uses it.
+ */
+export const REASONS = [
+  ...LEGACY_REASONS,
+  // request shape
+  'invalid_request',
+  'duplicate_parameter',
+  'missing_parameter',
+  'parameter_too_long',
+  'unsupported_content_type',
+  'request_object_unsupported',
+  'unsupported_response_type',
+  'unsupported_response_mode',
+  'unsupported_grant_type',
+  'prompt_invalid',
+  'prompt_login_unsupported',
+  'max_age_invalid',
+  'openid_scope_missing',
+  'idp_scope_ambiguous',
+  'idp_not_allowed',
+  // clients
+  'client_unknown',
+  'redirect_uri_unregistered',
+  'client_auth_failed',
+  'client_id_mismatch',
+  'multiple_client_auth',
+  // PKCE (RFC 7636)
+  'pkce_required',
+  'pkce_invalid',
+  'pkce_method_not_supported',
+  'pkce_missing_verifier',
+  'pkce_invalid_verifier',
+  'pkce_unexpected_verifier',
+  'pkce_mismatch',
+  // the browser flow
+  'auth_request_unknown',
+  'auth_request_replayed',
+  'max_age_exceeded',
+  'binding_failed',
+  // codes and tokens
+  'code_unknown',
+  'code_reused',
+  'code_client_mismatch',
+  'code_redirect_uri_mismatch',
+  'user_unavailable',
+  'access_token_missing',
+  'access_token_invalid',
+  'access_token_revoked',
+  // the service itself
+  'store_unavailable',
+  'server_error',
+] as const;
+
+export type Reason = (typeof REASONS)[number];

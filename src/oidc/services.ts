@@ -1,0 +1,100 @@
+import type { Context } from 'hono';
+import type { Clock } from '../clock.ts';
+import type { ClientConfig, Config, IdentityProviderConfig } from '../config/schema.ts';
+import type { UserDirectory } from '../identity/user.ts';
+import type { SigningKeys } from '../keys/signing-keys.ts';
+import type { LegacyVerifier } from '../legacy/index.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Store } from '../storage/port.ts';
+import { createAuthRequests, type AuthRequests } from './auth-requests.ts';
+import { createTrustedProxyCheck, type TrustedProxyCheck } from './checks/trusted-proxy.ts';
+import { createCodes, type Codes } from './codes.ts';
+import { buildDiscovery } from './discovery.ts';
+import { createGrants, type Grants } from './grants.ts';
+
+/** Everything the protocol layer needs from outside, built once by a runtime entry and passed to createApp. */
+export interface BridgeDeps {
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  store: Store;
+  keys: SigningKeys;
+  users: UserDirectory;
+  /** One verifier per identity provider, built once (each owns its cached key source). */
+  verifiers: ReadonlyMap<string, LegacyVerifier>;
+  /** The peer address of the connection, from the runtime (for trustedProxy.sourceCidrs). */
+  remoteAddress?: (c: Context) => string | undefined;
+}
+
+/** How a route answers when something fails: a browser (page or error redirect) or a client/API (JSON). */
+export type Channel = 'front' | 'back';
+
+/** Where a front-channel error may be redirected: set by a handler only once client and redirect_uri are verified. */
+export interface RedirectTarget {
+  redirectUri: string;
+  state?: string | undefined;
+  /** RFC 9207 `iss`; undefined for clients with authorizationResponseIss: false. */
+  issuer: string | undefined;
+}
+
+export type BridgeEnv = {
+  Variables: {
+    requestId: string;
+    log: Logger;
+    /** The route table row's name and channel, set before its handler runs. */
+    route: { name: string; channel: Channel; rejectEvent: string };
+    redirectTarget: RedirectTarget | undefined;
+  };
+};
+export type BridgeContext = Context<BridgeEnv>;
+
+/** One identity provider as the protocol layer uses it: its config, verifier and trusted-proxy check. */
+export interface IdentityProvider extends IdentityProviderConfig {
+  verifier: LegacyVerifier;
+  checkProxy: TrustedProxyCheck;
+}
+
+/** One client: its config plus what is derived from it. */
+export interface Client extends ClientConfig {
+  /** The `iss` of its authorization responses (RFC 9207), or undefined when switched off for this client. */
+  responseIssuer: string | undefined;
+}
+
+/** The protocol layer's services, built once at startup from the deps (one record per IdP and per client). */
+export interface BridgeServices extends BridgeDeps {
+  idps: ReadonlyMap<string, IdentityProvider>;
+  clients: ReadonlyMap<string, Client>;
+  /** Cookies get the `__Host-` prefix and `Secure` only when the issuer is https (DESIGN §10). */
+  secureCookies: boolean;
+  callbackUrl: string;
+  authRequests: AuthRequests;
+  codes: Codes;
+  grants: Grants;
+  discovery: Record<string, unknown>;
+}
+
+export function createServices(deps: BridgeDeps): BridgeServices {
+  const { config, store, clock } = deps;
+  const tokens = config.tokens;
+  const tokenLifetimeMs = Math.max(tokens.accessTokenTtlSeconds, tokens.idTokenTtlSeconds) * 1000;
+  const idps = new Map(
+    config.identityProviders.map((idp): [string, IdentityProvider] => [
+      idp.id,
+      { ...idp, verifier: deps.verifiers.get(idp.id)!, checkProxy: createTrustedProxyCheck(idp, deps.remoteAddress) },
+    ]),
+  );
+  const clients = new Map(
+    config.clients.map((client): [string, Client] => [client.clientId, { ...client, responseIssuer: client.authorizationResponseIss ? config.issuer : undefined }]),
+  );
+  return {
+    ...deps,
+    idps,
+    clients,
+    secureCookies: config.issuer.startsWith('https://'),
+    callbackUrl: `${config.issuer}/login/jwt/callback`,
+    authRequests: createAuthRequests(store, tokens.authRequestTtlSeconds * 1000, clock),
+    codes: createCodes(store, { clock, ttlMs: tokens.codeTtlSeconds * 1000, reuseWindowMs: tokenLifetimeMs }),
+    grants: createGrants(store, tokenLifetimeMs),
+    discovery: buildDiscovery(config, deps.keys),
+  };
+}

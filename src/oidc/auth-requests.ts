@@ -1,9 +1,12 @@
+import { decodeProtectedHeader } from 'jose';
 import type { Clock } from '../clock.ts';
+import { randomToken } from '../crypto.ts';
+import type { Sealer } from '../keys/sealing-keys.ts';
 import type { Store } from '../storage/port.ts';
-import { TOKEN_PATTERN, randomToken } from '../crypto.ts';
 
-/** A pending authorization request (DESIGN §1, steps 1-6). Lives ≤ tokens.authRequestTtlSeconds. */
-export interface AuthRequest {
+/** An authorization request between /authorize and the JWT endpoint (DESIGN §1, steps 1-4). Stored nowhere. */
+export interface PendingAuthRequest {
+  /** Random, 128 bits: names the stored record once the request is authenticated. */
   id: string;
   clientId: string;
   redirectUri: string;
@@ -14,12 +17,14 @@ export interface AuthRequest {
   idp: string;
   prompt?: string;
   maxAge?: number;
-  /** SHA-256 of the browser-binding cookie set at /authorize. */
+  /** SHA-256 of the browser-binding cookie. */
   bindingHash: string;
   createdAt: number;
-  status: 'pending' | 'authenticated';
-  /** Set when the JWT endpoint accepted the legacy token. */
-  login?: {
+}
+
+/** Written once, at the JWT endpoint, after the legacy JWT was verified (steps 4-6). */
+export interface AuthenticatedAuthRequest extends PendingAuthRequest {
+  login: {
     userId: string;
     authTime: number;
     amr?: string[];
@@ -28,46 +33,83 @@ export interface AuthRequest {
   };
 }
 
-/** A record together with the exact stored bytes, so transitions can compare-and-swap on it. */
+/** A record together with the exact stored bytes, so the callback can consume it with compare-and-swap. */
 export interface LoadedAuthRequest {
-  record: AuthRequest;
+  record: AuthenticatedAuthRequest;
   raw: string;
 }
 
+/** The id of the auth request an `authRequestID` stands for, as logs name it (undefined when it is not one). */
+export function authRequestIdOf(authRequestId: string): string | undefined {
+  try {
+    const { jti } = decodeProtectedHeader(authRequestId);
+    return typeof jti === 'string' ? jti : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const key = (id: string) => `ar:${id}`;
+/** What stays of a consumed or refused request until its lifetime ends, so its `authRequestID` cannot start again. */
+const SPENT = 'spent';
+/** Far above any real authRequestID (about 0.5-4 KB), far below what a WAF or the URL parser minds. */
+const MAX_SEALED_LENGTH = 6144;
 
 /**
- * The store's TTL removes expired auth requests; the creation time is checked against the bridge's clock too, so
- * expiry never depends on one store's timer alone (and is the same on every adapter).
+ * Unauthenticated requests store nothing: the pending request travels sealed (authenticated encryption, keys shared
+ * through the store) as the `authRequestID` itself. Only a verified legacy login writes a record, once (set-if-absent on
+ * its id, so a replayed `authRequestID` is seen), and the callback consumes it once. Expiry is checked against the
+ * bridge's clock as well as the store's TTL, so it is the same on every adapter.
  */
-export function createAuthRequests(store: Store, ttlMs: number, clock: Clock) {
+export function createAuthRequests(store: Store, sealer: Sealer, ttlMs: number, clock: Clock) {
+  const live = (record: PendingAuthRequest) => clock.now() < record.createdAt + ttlMs;
+
   return {
-    newId: () => randomToken(32),
+    newId: () => randomToken(16),
 
-    async create(record: AuthRequest): Promise<void> {
-      await store.set(key(record.id), JSON.stringify(record), { ttlMs });
+    /** The `authRequestID` for a pending request. Its id is readable in the header (for logs); the rest is sealed. */
+    seal(record: PendingAuthRequest): Promise<string> {
+      return sealer.seal(JSON.stringify(record), { jti: record.id });
     },
 
-    async load(id: string | undefined): Promise<LoadedAuthRequest | null> {
-      if (!id || !TOKEN_PATTERN.test(id)) return null;
+    /** The pending request an `authRequestID` stands for; null when it is malformed, forged or expired. */
+    async open(authRequestId: string | undefined): Promise<PendingAuthRequest | null> {
+      if (!authRequestId || authRequestId.length > MAX_SEALED_LENGTH) return null;
+      const payload = await sealer.open(authRequestId);
+      if (payload === null) return null;
+      const record = JSON.parse(payload) as PendingAuthRequest;
+      return live(record) && authRequestIdOf(authRequestId) === record.id ? record : null;
+    },
+
+    /** Has this request been authenticated already (a replay of its `authRequestID`)? */
+    async isAuthenticated(id: string): Promise<boolean> {
+      return (await store.get(key(id))) !== null;
+    },
+
+    /** Writes the authenticated record, exactly once per request; false when another use got there first. */
+    async authenticate(record: AuthenticatedAuthRequest): Promise<boolean> {
+      const remainingMs = record.createdAt + ttlMs - clock.now();
+      if (remainingMs <= 0) return false;
+      return store.setIfAbsent(key(record.id), JSON.stringify(record), { ttlMs: remainingMs });
+    },
+
+    /** The authenticated record; 'spent' once consumed or refused; null when the JWT endpoint has not accepted it. */
+    async loadAuthenticated(id: string): Promise<LoadedAuthRequest | 'spent' | null> {
       const raw = await store.get(key(id));
+      if (raw === SPENT) return 'spent';
       if (!raw) return null;
-      const record = JSON.parse(raw) as AuthRequest;
-      return clock.now() < record.createdAt + ttlMs ? { record, raw } : null;
+      const record = JSON.parse(raw) as AuthenticatedAuthRequest;
+      return live(record) ? { record, raw } : null;
     },
 
-    /** Atomically replaces exactly the loaded version; false when someone else changed or removed it first. */
-    async replace(loaded: LoadedAuthRequest, next: AuthRequest): Promise<boolean> {
-      return store.compareAndSwap(key(loaded.record.id), loaded.raw, JSON.stringify(next));
-    },
-
-    /** Atomically removes exactly the loaded version; only one caller can consume an auth request. */
+    /** Atomically spends exactly the loaded version (its TTL kept); only one caller can consume an auth request. */
     async consume(loaded: LoadedAuthRequest): Promise<boolean> {
-      return store.compareAndSwap(key(loaded.record.id), loaded.raw, null);
+      return store.compareAndSwap(key(loaded.record.id), loaded.raw, SPENT);
     },
 
-    async remove(id: string): Promise<void> {
-      await store.delete(key(id));
+    /** Ends an authenticated request (a failed browser binding): nothing more can come of its `authRequestID`. */
+    async spend(id: string): Promise<void> {
+      await store.set(key(id), SPENT, { ttlMs });
     },
   };
 }

@@ -1,5 +1,6 @@
-import { randomToken, sha256 } from '../crypto.ts';
-import { setBindingCookie } from './binding-cookie.ts';
+import { sha256 } from '../crypto.ts';
+import { ensureBindingCookie } from './binding-cookie.ts';
+import { checkEchoedValue } from './checks/echoed-value.ts';
 import { checkMaxAge } from './checks/max-age.ts';
 import { checkPkceChallenge } from './checks/pkce.ts';
 import { checkPrompt } from './checks/prompt.ts';
@@ -31,7 +32,7 @@ export function createAuthorizeHandler(services: BridgeServices) {
 
     // From here on errors go back to the client. A state that cannot be echoed (repeated, too long) is itself one.
     c.set('redirectTarget', { redirectUri, issuer: client.responseIssuer });
-    const state = params.get('state');
+    const state = checkEchoedValue('state', params.get('state'));
     c.set('redirectTarget', { redirectUri, state, issuer: client.responseIssuer });
     c.set('log', c.get('log').child({ clientId: client.clientId }));
 
@@ -41,16 +42,16 @@ export function createAuthorizeHandler(services: BridgeServices) {
     const codeChallenge = checkPkceChallenge(client, params.get('code_challenge'), params.get('code_challenge_method'));
     const prompt = checkPrompt(params.get('prompt'));
     const maxAge = checkMaxAge(params.get('max_age'));
-    const nonce = params.get('nonce');
+    const nonce = checkEchoedValue('nonce', params.get('nonce'));
     if (prompt === 'login') {
       // The bridge cannot make the legacy application re-authenticate the user (OIDC Core §3.1.2.1: error instead).
       throw new OAuthError('login_required', 'the identity provider cannot force a new login; use max_age', { reason: 'prompt_login_unsupported' });
     }
 
-    const id = authRequests.newId();
-    const binding = randomToken(32);
-    await authRequests.create({
-      id,
+    // Nothing is stored: the pending request travels sealed as the authRequestID (unauthenticated traffic grows no state).
+    const binding = ensureBindingCookie(c, services.secureCookies, config.tokens.authRequestTtlSeconds);
+    const authRequestId = await authRequests.seal({
+      id: authRequests.newId(),
       clientId: client.clientId,
       redirectUri,
       ...(state !== undefined && { state }),
@@ -62,10 +63,8 @@ export function createAuthorizeHandler(services: BridgeServices) {
       ...(maxAge !== undefined && { maxAge }),
       bindingHash: await sha256(binding),
       createdAt: clock.now(),
-      status: 'pending',
     });
-    setBindingCookie(c, id, binding, services.secureCookies, config.tokens.authRequestTtlSeconds);
-    c.get('log').info({ event: 'authorize.started', idp, prompt }, 'authorization request stored');
-    return redirectTo(c, services.idps.get(idp)!.jwtEndpoint, { authRequestID: id });
+    c.get('log').info({ event: 'authorize.started', idp, prompt }, 'authorization request sealed');
+    return redirectTo(c, services.idps.get(idp)!.jwtEndpoint, { authRequestID: authRequestId });
   };
 }

@@ -1,23 +1,27 @@
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { getCookie, setCookie } from 'hono/cookie';
+import { TOKEN_PATTERN, randomToken } from '../crypto.ts';
 import type { BridgeContext } from './services.ts';
 
 /**
- * The browser-binding cookie (DESIGN §1). One per auth request, so two sign-ins in two tabs of one browser
- * don't overwrite each other. With an https issuer it carries the `__Host-` prefix (Secure, Path=/, no Domain);
- * plain http is only allowed for loopback issuers. Always HttpOnly and SameSite=Lax: the callback is reached
- * by a top-level navigation from the WAF's site.
+ * The browser-binding cookie (DESIGN §1): one random value per browser, whose hash every auth request started in
+ * that browser carries. One cookie whatever the number of sign-ins, so a page that loops a browser through
+ * /authorize cannot fill its Cookie header (proxies refuse oversized headers); two sign-ins in two tabs share it.
+ * A session-swap victim holds another value than the attacker whose auth request they were sent, as before.
+ * With an https issuer it carries the `__Host-` prefix (Secure, Path=/, no Domain); plain http is only allowed for
+ * loopback issuers. Always HttpOnly and SameSite=Lax: the callback is reached by a top-level navigation from the
+ * WAF's site.
  */
-const name = (authRequestId: string) => `jib-${authRequestId}`;
+const NAME = 'jib';
 const options = (secure: boolean) => ({ path: '/', httpOnly: true, secure, sameSite: 'Lax' as const, ...(secure && { prefix: 'host' as const }) });
 
-export function setBindingCookie(c: BridgeContext, authRequestId: string, value: string, secure: boolean, maxAgeSeconds: number): void {
-  setCookie(c, name(authRequestId), value, { ...options(secure), maxAge: maxAgeSeconds });
+export function readBindingCookie(c: BridgeContext, secure: boolean): string | undefined {
+  const value = secure ? getCookie(c, NAME, 'host') : getCookie(c, NAME);
+  return value !== undefined && TOKEN_PATTERN.test(value) ? value : undefined;
 }
 
-export function readBindingCookie(c: BridgeContext, authRequestId: string, secure: boolean): string | undefined {
-  return secure ? getCookie(c, name(authRequestId), 'host') : getCookie(c, name(authRequestId));
-}
-
-export function clearBindingCookie(c: BridgeContext, authRequestId: string, secure: boolean): void {
-  deleteCookie(c, name(authRequestId), options(secure));
+/** The browser's binding value (kept, or new), its lifetime renewed to cover the auth request being started. */
+export function ensureBindingCookie(c: BridgeContext, secure: boolean, maxAgeSeconds: number): string {
+  const value = readBindingCookie(c, secure) ?? randomToken(32);
+  setCookie(c, NAME, value, { ...options(secure), maxAge: maxAgeSeconds });
+  return value;
 }

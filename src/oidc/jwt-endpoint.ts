@@ -1,8 +1,7 @@
 import { randomToken, sha256 } from '../crypto.ts';
 import type { LegacyReason } from '../legacy/index.ts';
-import { OAuthError, toOAuthError, type OAuthErrorCode } from './errors.ts';
-import { loadAuthRequestOrExpire } from './load-auth-request.ts';
-import type { Reason } from './reasons.ts';
+import { OAuthError, type OAuthErrorCode } from './errors.ts';
+import { openAuthRequestOrExpire } from './load-auth-request.ts';
 import { redirectTo } from './responses.ts';
 import type { BridgeContext, BridgeServices } from './services.ts';
 
@@ -19,9 +18,6 @@ function rejection(reason: LegacyReason, detail?: string): OAuthError {
 
 const replayed = () => new OAuthError('invalid_request', 'the authorization request was already used', { reason: 'auth_request_replayed' });
 
-/** Rejections after which the auth request stays: a replay must not spoil the first flow, an outage is not final. */
-const KEEPS_AUTH_REQUEST = new Set<Reason>(['auth_request_replayed', 'store_unavailable', 'server_error']);
-
 /**
  * GET /login/jwt (and aliases): reached through the WAF, which adds the legacy JWT header (DESIGN §1 step 4).
  * Never renders a page on the WAF's domain except when the auth request is unknown (nowhere safe to go):
@@ -31,45 +27,41 @@ export function createJwtEndpointHandler(services: BridgeServices) {
   const { clock, users, authRequests } = services;
 
   return async (c: BridgeContext): Promise<Response> => {
-    const { loaded, idp } = await loadAuthRequestOrExpire(c, services);
-    const ar = loaded.record;
+    const { ar, authRequestId, idp } = await openAuthRequestOrExpire(c, services);
     const log = c.get('log');
-    if (ar.status !== 'pending') throw replayed(); // a second use; the first one's flow continues untouched
+    // A second use of an authRequestID: refused; the first one's flow continues untouched. A refused legacy session
+    // writes nothing (the request stays usable, e.g. after the legacy login page), so unauthenticated traffic stores
+    // nothing here either.
+    if (await authRequests.isAuthenticated(ar.id)) throw replayed();
 
-    try {
-      const proxyProblem = await idp.checkProxy(c);
-      if (proxyProblem) throw rejection('untrusted_proxy', proxyProblem);
+    const proxyProblem = await idp.checkProxy(c);
+    if (proxyProblem) throw rejection('untrusted_proxy', proxyProblem);
 
-      const result = await idp.verifier.verifyHeaders(c.req.raw.headers, log);
-      if (!result.ok) {
-        if (result.reason === 'token_missing' && idp.loginUrl && ar.prompt !== 'none') {
-          log.info({ event: 'legacy.login_redirect' }, 'no legacy session: sending the user to the legacy login');
-          const back = new URL(idp.jwtEndpoint);
-          back.searchParams.set('authRequestID', ar.id);
-          return redirectTo(c, idp.loginUrl, { return_to: back.href });
-        }
-        throw rejection(result.reason, result.detail);
+    const result = await idp.verifier.verifyHeaders(c.req.raw.headers, log);
+    if (!result.ok) {
+      if (result.reason === 'token_missing' && idp.loginUrl && ar.prompt !== 'none') {
+        log.info({ event: 'legacy.login_redirect' }, 'no legacy session: sending the user to the legacy login');
+        const back = new URL(idp.jwtEndpoint);
+        back.searchParams.set('authRequestID', authRequestId);
+        return redirectTo(c, idp.loginUrl, { return_to: back.href });
       }
-
-      const nowSeconds = Math.floor(clock.now() / 1000);
-      // OIDC Core §3.1.2.1 max_age: a token that does not say when the user authenticated cannot satisfy it.
-      if (ar.maxAge !== undefined && (result.authTime === undefined || nowSeconds - result.authTime > ar.maxAge + idp.clockToleranceSeconds)) {
-        throw new OAuthError('login_required', 'the identity provider session is older than max_age', { reason: 'max_age_exceeded' });
-      }
-
-      const resolved = await users.resolve({ idp: ar.idp, sub: result.subject, profile: result.profile, autoRegister: idp.autoRegister, autoUpdate: idp.autoUpdate, log });
-      if (resolved.status === 'not_registered') throw rejection('user_not_registered');
-      if (resolved.status === 'disabled') throw rejection('user_disabled', `user ${resolved.user.id}`);
-
-      const completion = randomToken(32);
-      const login = { userId: resolved.user.id, authTime: result.authTime ?? nowSeconds, completionHash: await sha256(completion), ...(result.amr && { amr: result.amr }) };
-      if (!(await authRequests.replace(loaded, { ...ar, status: 'authenticated', login }))) throw replayed();
-      log.info({ event: 'login.authenticated', userId: resolved.user.id, registered: resolved.registered }, 'legacy token accepted');
-      return redirectTo(c, services.callbackUrl, { authRequestID: ar.id, completion });
-    } catch (error) {
-      // A refused legacy session ends this auth request; the renderer answers (error redirect to the app).
-      if (!KEEPS_AUTH_REQUEST.has(toOAuthError(error).reason)) await authRequests.remove(ar.id).catch(() => undefined);
-      throw error;
+      throw rejection(result.reason, result.detail);
     }
+
+    const nowSeconds = Math.floor(clock.now() / 1000);
+    // OIDC Core §3.1.2.1 max_age: a token that does not say when the user authenticated cannot satisfy it.
+    if (ar.maxAge !== undefined && (result.authTime === undefined || nowSeconds - result.authTime > ar.maxAge + idp.clockToleranceSeconds)) {
+      throw new OAuthError('login_required', 'the identity provider session is older than max_age', { reason: 'max_age_exceeded' });
+    }
+
+    const resolved = await users.resolve({ idp: ar.idp, sub: result.subject, profile: result.profile, autoRegister: idp.autoRegister, autoUpdate: idp.autoUpdate, log });
+    if (resolved.status === 'not_registered') throw rejection('user_not_registered');
+    if (resolved.status === 'disabled') throw rejection('user_disabled', `user ${resolved.user.id}`);
+
+    const completion = randomToken(32);
+    const login = { userId: resolved.user.id, authTime: result.authTime ?? nowSeconds, completionHash: await sha256(completion), ...(result.amr && { amr: result.amr }) };
+    if (!(await authRequests.authenticate({ ...ar, login }))) throw replayed();
+    log.info({ event: 'login.authenticated', userId: resolved.user.id, registered: resolved.registered }, 'legacy token accepted');
+    return redirectTo(c, services.callbackUrl, { authRequestID: authRequestId, completion });
   };
 }

@@ -1,7 +1,12 @@
 import { OAuthError, invalidRequest } from './errors.ts';
 import type { BridgeContext } from './services.ts';
 
-export const MAX_PARAM_LENGTH = 4096;
+/**
+ * Longest accepted value of a parameter, in characters: what real clients send, with room (README, "Request
+ * limits"). `state` and `nonce` travel sealed inside the authRequestID, so they bound its length.
+ */
+export const PARAM_LIMITS: Readonly<Record<string, number>> = { state: 1024, nonce: 512, scope: 1024, code_challenge: 128, client_id: 256, redirect_uri: 2048 };
+export const MAX_PARAM_LENGTH = 2048;
 
 /** Request parameters with every value kept, so duplicates can be refused (RFC 6749 §3.1). */
 export class Params {
@@ -22,7 +27,7 @@ export class Params {
     if (!values) return undefined;
     if (values.length > 1) throw invalidRequest(`parameter ${name} must not be repeated`, 'duplicate_parameter');
     const value = values[0]!;
-    if (value.length > MAX_PARAM_LENGTH) throw invalidRequest(`parameter ${name} is too long`, 'parameter_too_long');
+    if (value.length > (PARAM_LIMITS[name] ?? MAX_PARAM_LENGTH)) throw invalidRequest(`parameter ${name} is too long`, 'parameter_too_long');
     return value === '' ? undefined : value;
   }
 

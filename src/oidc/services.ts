@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { Clock } from '../clock.ts';
 import type { ClientConfig, Config, IdentityProviderConfig } from '../config/schema.ts';
 import type { UserDirectory } from '../identity/user.ts';
+import { createSealer } from '../keys/sealing-keys.ts';
 import type { SigningKeys } from '../keys/signing-keys.ts';
 import type { LegacyVerifier } from '../legacy/index.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -92,7 +93,7 @@ export function createServices(deps: BridgeDeps): BridgeServices {
     clients,
     secureCookies: config.issuer.startsWith('https://'),
     callbackUrl: `${config.issuer}/login/jwt/callback`,
-    authRequests: createAuthRequests(store, tokens.authRequestTtlSeconds * 1000, clock),
+    authRequests: createAuthRequests(store, createSealer({ store, clock, retainMs: tokens.authRequestTtlSeconds * 1000 }), tokens.authRequestTtlSeconds * 1000, clock),
     codes: createCodes(store, { clock, ttlMs: tokens.codeTtlSeconds * 1000, reuseWindowMs: tokenLifetimeMs }),
     grants: createGrants(store, tokenLifetimeMs),
     discovery: buildDiscovery(config, deps.keys),

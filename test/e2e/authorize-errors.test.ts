@@ -102,7 +102,8 @@ describe.each(['memory', 'redis'] as const)('/authorize rejects bad requests (%s
     expect(response.status).toBe(302);
     expect(response.headers.get('location')).toMatch(new RegExp(`^${stack.waf.url}/login/jwt\\?authRequestID=`));
     expect(response.headers.getSetCookie()).toHaveLength(1);
-    if (redis) expect(await storedAuthRequests()).toBe(before + 1);
+    // The pending request travels sealed in the authRequestID: nothing is stored before a legacy login (issue #9).
+    expect(await storedAuthRequests()).toBe(before);
   });
 
   it.each(REDIRECT_CASES)('%s → error redirect with state and iss', async (_name, client, overrides, error, echoesState = true) => {

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/clock.ts';
 import { authorizeUrl, expectErrorPage, expectErrorResponse, logEvents, redeemCode } from '../helpers/app-client.ts';
+import { authRequestIdOf } from '../../src/oidc/auth-requests.ts';
 import { Browser } from '../helpers/browser.ts';
 import { startStack, WEB_APP, type Stack } from '../helpers/stack.ts';
 
@@ -26,11 +27,12 @@ describe.each(['memory', 'redis'] as const)('/login/jwt/callback (%s store)', (s
     const { url, state, verifier } = await authorizeUrl(stack, WEB_APP);
     const { stoppedAt } = await browser.follow(url, callbackPrefix());
     if (!stoppedAt) throw new Error('the flow did not reach the callback');
-    const id = stoppedAt.searchParams.get('authRequestID')!;
-    const cookieName = `jib-${id}`;
+    const sealed = stoppedAt.searchParams.get('authRequestID')!;
+    const id = authRequestIdOf(sealed)!;
+    const cookieName = 'jib';
     const cookie = browser.cookies(stack.issuer).get(cookieName)!;
     expect(cookie).toBeTruthy();
-    return { browser, callback: stoppedAt, id, completion: stoppedAt.searchParams.get('completion')!, state, verifier, cookieName, cookie };
+    return { browser, callback: stoppedAt, id, sealed, completion: stoppedAt.searchParams.get('completion')!, state, verifier, cookieName, cookie };
   }
 
   const withParam = (url: URL, name: string, value: string | null): string => {
@@ -48,13 +50,16 @@ describe.each(['memory', 'redis'] as const)('/login/jwt/callback (%s store)', (s
 
   const bindingFailures = (id: string) => logEvents(stack, 'login.binding_failed').filter((e) => e.authRequestId === id);
 
-  it('sets the binding cookie HttpOnly, SameSite=Lax, Path=/, for this auth request only', async () => {
+  it('sets one binding cookie per browser, HttpOnly, SameSite=Lax, Path=/, reused by the next sign-in', async () => {
     const { url } = await authorizeUrl(stack, WEB_APP);
-    const response = await new Browser().request(url);
-    const id = new URL(response.headers.get('location')!).searchParams.get('authRequestID')!;
+    const browser = new Browser();
+    const response = await browser.request(url);
     const [cookie, ...others] = response.headers.getSetCookie();
     expect(others).toEqual([]);
-    expect(cookie).toMatch(new RegExp(`^jib-${id}=[A-Za-z0-9_-]{43};`));
+    expect(cookie).toMatch(/^jib=[A-Za-z0-9_-]{43};/);
+    // A second sign-in in the same browser renews the same cookie instead of adding one (issue #9: no cookie bomb).
+    const again = await browser.request((await authorizeUrl(stack, WEB_APP)).url);
+    expect(again.headers.getSetCookie()).toEqual([expect.stringMatching(new RegExp(`^${cookie!.split(';')[0]};`))]);
     expect(cookie).toMatch(/; HttpOnly/i);
     expect(cookie).toMatch(/; SameSite=Lax/i);
     expect(cookie).toMatch(/; Path=\//i);
@@ -64,7 +69,8 @@ describe.each(['memory', 'redis'] as const)('/login/jwt/callback (%s store)', (s
     ['unknown authRequestID', (flow: { callback: URL }) => withParam(flow.callback, 'authRequestID', 'B'.repeat(43))],
     ['missing authRequestID', (flow: { callback: URL }) => withParam(flow.callback, 'authRequestID', null)],
     ['malformed authRequestID', (flow: { callback: URL }) => withParam(flow.callback, 'authRequestID', '<script>')],
-    ['repeated authRequestID', (flow: { callback: URL; id: string }) => `${flow.callback.href}&authRequestID=${flow.id}`],
+    ['repeated authRequestID', (flow: { callback: URL; sealed: string }) => `${flow.callback.href}&authRequestID=${flow.sealed}`],
+    ['tampered authRequestID', (flow: { callback: URL; sealed: string }) => withParam(flow.callback, 'authRequestID', `${flow.sealed.slice(0, -3)}AAA`)],
   ])('%s → 400 page; the real auth request is untouched and completes', async (_name, mutate) => {
     const flow = await atCallback();
     await expectErrorPage(await flow.browser.request(mutate(flow)));
@@ -113,23 +119,24 @@ describe.each(['memory', 'redis'] as const)('/login/jwt/callback (%s store)', (s
     const { stoppedAt } = await flow.browser.follow(flow.callback.href, WEB_APP.redirectUri);
     const code = stoppedAt?.searchParams.get('code');
     expect(code).toBeTruthy();
-    expect(flow.browser.cookies(stack.issuer).has(flow.cookieName)).toBe(false); // cleared at the callback
     await expectDeleted(flow);
     expect((await redeemCode(stack, WEB_APP, code!, flow.verifier)).status).toBe(200);
   });
 
-  it('callback before the JWT endpoint (auth request still pending) → access_denied; the auth request is deleted', async () => {
+  it('callback before the JWT endpoint (auth request still pending) → access_denied, and nothing is written', async () => {
     const browser = await stack.browser('alice');
     const { url, state } = await authorizeUrl(stack, WEB_APP);
     const jwtUrl = (await browser.request(url)).headers.get('location')!;
-    const id = new URL(jwtUrl).searchParams.get('authRequestID')!;
-    expect(browser.cookies(stack.issuer).has(`jib-${id}`)).toBe(true);
+    const sealed = new URL(jwtUrl).searchParams.get('authRequestID')!;
+    expect(browser.cookies(stack.issuer).has('jib')).toBe(true);
 
-    const response = await browser.request(`${callbackPrefix()}?authRequestID=${id}&completion=${'E'.repeat(43)}`);
+    const response = await browser.request(`${callbackPrefix()}?authRequestID=${sealed}&completion=${'E'.repeat(43)}`);
     expectErrorResponse(response, { error: 'access_denied', state, issuer: stack.issuer, redirectUri: WEB_APP.redirectUri });
-    expect(bindingFailures(id).map((e) => e.detail)).toEqual(['the identity provider step has not completed']);
-    // The JWT endpoint no longer knows it: nothing can be completed any more.
-    await expectErrorPage(await browser.request(jwtUrl));
+    expect(bindingFailures(authRequestIdOf(sealed)!).map((e) => e.detail)).toEqual(['the identity provider step has not completed']);
+    // Unauthenticated requests write nothing, so the request itself is intact: its own browser can still complete it
+    // (a session-swap attacker cannot: see session-swap.test.ts).
+    const { stoppedAt } = await browser.follow(jwtUrl, WEB_APP.redirectUri);
+    expect(stoppedAt?.searchParams.get('code')).toBeTruthy();
   });
 });
 

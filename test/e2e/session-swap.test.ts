@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authorizeUrl, expectErrorPage, expectErrorRedirect, expectErrorResponse, logEvents } from '../helpers/app-client.ts';
+import { authRequestIdOf } from '../../src/oidc/auth-requests.ts';
 import type { Browser } from '../helpers/browser.ts';
 import { startStack, WEB_APP, type Stack } from '../helpers/stack.ts';
 
@@ -37,9 +38,9 @@ describe.each(['memory', 'redis'] as const)('session swap (%s store)', (store) =
     expect(response.status).toBe(302);
     const wafUrl = response.headers.get('location')!;
     expect(wafUrl.startsWith(`${stack.waf.url}/login/jwt?authRequestID=`)).toBe(true);
-    const id = new URL(wafUrl).searchParams.get('authRequestID')!;
-    expect(attacker.cookies(stack.issuer).has(`jib-${id}`)).toBe(true);
-    return { attacker, wafUrl, id, state };
+    const sealed = new URL(wafUrl).searchParams.get('authRequestID')!;
+    expect(attacker.cookies(stack.issuer).has('jib')).toBe(true);
+    return { attacker, wafUrl, sealed, id: authRequestIdOf(sealed)!, state };
   }
 
   const succeeded = (id: string) => logEvents(stack, 'login.succeeded').filter((e) => e.authRequestId === id);
@@ -65,7 +66,7 @@ describe.each(['memory', 'redis'] as const)('session swap (%s store)', (store) =
   });
 
   it('race: the attacker hits the callback (cookie, no completion) before the victim → nobody gets a code', async () => {
-    const { attacker, wafUrl, id, state } = await attackerStarts();
+    const { attacker, wafUrl, id, sealed, state } = await attackerStarts();
     const victim = await stack.browser('victim');
 
     // The victim's browser has been through the JWT endpoint and is about to follow the redirect to the callback.
@@ -76,7 +77,7 @@ describe.each(['memory', 'redis'] as const)('session swap (%s store)', (store) =
 
     // Mallory, holding the cookie but not the completion value, is faster: the auth request is deleted.
     for (const completion of [undefined, 'G'.repeat(43)]) {
-      const query = `authRequestID=${id}${completion ? `&completion=${completion}` : ''}`;
+      const query = `authRequestID=${sealed}${completion ? `&completion=${completion}` : ''}`;
       const response = await attacker.request(`${callbackPrefix()}?${query}`);
       if (completion === undefined) expectErrorResponse(response, { error: 'access_denied', state, issuer: stack.issuer, redirectUri: WEB_APP.redirectUri });
       else await expectErrorPage(response); // already deleted by the first attempt
@@ -89,12 +90,14 @@ describe.each(['memory', 'redis'] as const)('session swap (%s store)', (store) =
   });
 
   it('race: the attacker hits the callback even before the victim reaches the JWT endpoint → nobody gets a code', async () => {
-    const { attacker, wafUrl, id, state } = await attackerStarts();
-    const response = await attacker.request(`${callbackPrefix()}?authRequestID=${id}&completion=${'H'.repeat(43)}`);
+    const { attacker, wafUrl, id, sealed, state } = await attackerStarts();
+    const response = await attacker.request(`${callbackPrefix()}?authRequestID=${sealed}&completion=${'H'.repeat(43)}`);
     expectErrorResponse(response, { error: 'access_denied', state, issuer: stack.issuer, redirectUri: WEB_APP.redirectUri });
 
+    // The victim then finishes the lured request: the binding still fails in the victim's browser.
     const victim = await stack.browser('victim');
-    await expectErrorPage(await victim.request(wafUrl));
+    const { stoppedAt } = await victim.follow(wafUrl, WEB_APP.redirectUri);
+    expectErrorRedirect(stoppedAt, { error: 'access_denied', state, issuer: stack.issuer, redirectUri: WEB_APP.redirectUri });
     expect(succeeded(id)).toEqual([]);
     expectNoCode(attacker, victim);
   });

@@ -1,0 +1,98 @@
+import { base64url, CompactEncrypt, compactDecrypt, decodeProtectedHeader } from 'jose';
+import type { Clock } from '../clock.ts';
+import { randomToken } from '../crypto.ts';
+import type { Store } from '../storage/port.ts';
+
+const STORE_KEY = 'sealing-keys';
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** An unknown kid makes an instance re-read the key set, at most this often (it may be a forgery). */
+const RELOAD_COOLDOWN_MS = 10_000;
+
+interface StoredKey {
+  kid: string;
+  /** base64url of 32 random bytes (A256GCM). */
+  k: string;
+  createdAt: number;
+}
+
+export interface Sealer {
+  /**
+   * Authenticated encryption (JWE `dir` + A256GCM) of `payload` with the active key: a compact, URL-safe string.
+   * `visible` goes into the protected header: readable by anyone, covered by the authentication tag.
+   */
+  seal(payload: string, visible?: Record<string, string>): Promise<string>;
+  /** The payload, or null when the value is malformed, forged, or sealed with a key that has been retired. */
+  open(sealed: string): Promise<string | null>;
+}
+
+/**
+ * Keys for values the bridge hands out and must get back unchanged (the pending auth request, carried in
+ * `authRequestID`, so that unauthenticated requests store nothing). The key set lives in the store, so every
+ * instance seals and opens with the same keys; it rotates by itself: a new key every `rotateAfterMs`, and a retired
+ * key still opens what it sealed for `retainMs` more (at least the auth request lifetime).
+ */
+export function createSealer(input: { store: Store; clock: Clock; retainMs: number; rotateAfterMs?: number }): Sealer {
+  const { store, clock } = input;
+  const rotateAfterMs = input.rotateAfterMs ?? DAY_MS;
+  let cached: { keys: { kid: string; key: Uint8Array; createdAt: number }[]; checkedAt: number } | undefined;
+  let loading: Promise<NonNullable<typeof cached>> | undefined;
+
+  const decode = (raw: string | null): StoredKey[] => (raw ? (JSON.parse(raw) as StoredKey[]) : []);
+
+  /** Reads the set; adds a key when it has none or its newest is due (compare-and-swap: one instance wins). */
+  async function load(): Promise<NonNullable<typeof cached>> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const raw = await store.get(STORE_KEY);
+      const now = clock.now();
+      const current = decode(raw);
+      if (current.length && now - current[0]!.createdAt < rotateAfterMs) return toCache(current, now);
+      const kept = current.filter((key, i) => i === 0 || now - key.createdAt < rotateAfterMs + input.retainMs);
+      const next = JSON.stringify([{ kid: randomToken(6), k: randomToken(32), createdAt: now }, ...kept]);
+      const written = raw === null ? await store.setIfAbsent(STORE_KEY, next) : await store.compareAndSwap(STORE_KEY, raw, next);
+      if (written) return toCache(decode(next), now);
+    }
+    return toCache(decode(await store.get(STORE_KEY)), clock.now());
+  }
+
+  function toCache(keys: StoredKey[], now: number) {
+    cached = { keys: keys.map((k) => ({ kid: k.kid, key: base64url.decode(k.k), createdAt: k.createdAt })), checkedAt: now };
+    return cached;
+  }
+
+  async function keys(force = false) {
+    const now = clock.now();
+    const stale = !cached || cached.keys.length === 0 || now - cached.keys[0]!.createdAt >= rotateAfterMs;
+    if (!force && !stale) return cached!;
+    if (force && cached && now - cached.checkedAt < RELOAD_COOLDOWN_MS) return cached;
+    loading ??= load().finally(() => {
+      loading = undefined;
+    });
+    return loading;
+  }
+
+  return {
+    async seal(payload, visible = {}) {
+      const { kid, key } = (await keys()).keys[0]!;
+      return new CompactEncrypt(new TextEncoder().encode(payload)).setProtectedHeader({ ...visible, alg: 'dir', enc: 'A256GCM', kid }).encrypt(key);
+    },
+
+    async open(sealed) {
+      let kid: unknown;
+      try {
+        kid = decodeProtectedHeader(sealed).kid;
+      } catch {
+        return null;
+      }
+      if (typeof kid !== 'string') return null;
+      let entry = (await keys()).keys.find((k) => k.kid === kid);
+      entry ??= (await keys(true)).keys.find((k) => k.kid === kid);
+      if (!entry) return null;
+      try {
+        const { plaintext } = await compactDecrypt(sealed, entry.key, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
+        return new TextDecoder().decode(plaintext);
+      } catch {
+        return null;
+      }
+    },
+  };
+}

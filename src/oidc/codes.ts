@@ -41,16 +41,18 @@ export function createCodes(store: Store, options: { ttlMs: number; reuseWindowM
 
     /**
      * `check` validates the bindings (client, redirect_uri, PKCE) against the unused grant and throws to refuse;
-     * a refused attempt leaves the code unused, so a stolen code without the verifier cannot burn it.
+     * a refused attempt leaves the code unused, so a stolen code without the verifier cannot burn it. A used code is
+     * reported as `reused` only to the client it was issued to: anyone else who saw it (browser history, a log) must
+     * not be able to revoke the rightful grant, so for them it is simply `unknown`.
      */
-    async redeem(code: string, check: (grant: CodeGrant) => Promise<void>): Promise<Redemption> {
+    async redeem(code: string, clientId: string, check: (grant: CodeGrant) => Promise<void>): Promise<Redemption> {
       if (!TOKEN_PATTERN.test(code)) return { status: 'unknown' };
       const k = key(await sha256(code));
       for (let attempt = 0; attempt < 3; attempt++) {
         const raw = await store.get(k);
         if (!raw) return { status: 'unknown' };
         const grant = JSON.parse(raw) as CodeGrant;
-        if (grant.used) return { status: 'reused', grant };
+        if (grant.used) return grant.clientId === clientId ? { status: 'reused', grant } : { status: 'unknown' };
         // Expired by the bridge's clock even if the store has not dropped it yet.
         if (options.clock.now() >= grant.issuedAt + options.ttlMs) return { status: 'unknown' };
         await check(grant);

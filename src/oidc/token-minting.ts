@@ -37,14 +37,18 @@ export function mintIdToken(input: MintInput, keys: SigningKeys): Promise<string
   return sign(claims, keys.forAlg(client.idTokenSignedResponseAlg), 'JWT', iat, input.idTokenTtlSeconds);
 }
 
-/** Access token as a JWT profile per RFC 9068, carrying the grant id (`gid`) so it can be revoked. */
+/**
+ * Access token as a JWT profile per RFC 9068, carrying the grant id (`gid`) so it can be revoked. Its `aud` is the
+ * client's `accessTokenAudience` (the API it calls), else the issuer: never the client_id, so an ID token (aud =
+ * client_id) and an access token can never stand in for each other at a careless API or app.
+ */
 export function mintAccessToken(input: MintInput, keys: SigningKeys): Promise<string> {
   const { grant, client } = input;
   const iat = Math.floor(input.now / 1000);
   const claims = {
     iss: input.issuer,
     sub: grant.userId,
-    aud: client.accessTokenAudience ?? client.clientId,
+    aud: client.accessTokenAudience ?? input.issuer,
     client_id: client.clientId,
     jti: randomToken(16),
     scope: grant.scopes.join(' '),

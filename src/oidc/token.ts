@@ -24,7 +24,7 @@ export function createTokenHandler(services: BridgeServices) {
     const redirectUri = params.get('redirect_uri');
     const verifier = params.get('code_verifier');
 
-    const redemption = await codes.redeem(code, async (grant) => {
+    const redemption = await codes.redeem(code, client.clientId, async (grant) => {
       if (grant.clientId !== client.clientId) throw invalidGrant('the code was issued to another client', 'code_client_mismatch');
       if (redirectUri !== grant.redirectUri) throw invalidGrant('redirect_uri does not match the authorization request', 'code_redirect_uri_mismatch');
       await verifyPkce(grant.codeChallenge, verifier);

@@ -1,5 +1,5 @@
 import { sha256 } from '../crypto.ts';
-import { ensureBindingCookie } from './binding-cookie.ts';
+import { bindingValue, setBindingCookie } from './binding-cookie.ts';
 import { checkEchoedValue } from './checks/echoed-value.ts';
 import { checkMaxAge } from './checks/max-age.ts';
 import { checkPkceChallenge } from './checks/pkce.ts';
@@ -49,7 +49,7 @@ export function createAuthorizeHandler(services: BridgeServices) {
     }
 
     // Nothing is stored: the pending request travels sealed as the authRequestID (unauthenticated traffic grows no state).
-    const binding = ensureBindingCookie(c, services.secureCookies, config.tokens.authRequestTtlSeconds);
+    const binding = bindingValue(c, services.secureCookies);
     const authRequestId = await authRequests.seal({
       id: authRequests.newId(),
       clientId: client.clientId,
@@ -64,6 +64,7 @@ export function createAuthorizeHandler(services: BridgeServices) {
       bindingHash: await sha256(binding),
       createdAt: clock.now(),
     });
+    setBindingCookie(c, binding, services.secureCookies, config.tokens.authRequestTtlSeconds);
     c.get('log').info({ event: 'authorize.started', idp, prompt }, 'authorization request sealed');
     return redirectTo(c, services.idps.get(idp)!.jwtEndpoint, { authRequestID: authRequestId });
   };

@@ -19,9 +19,12 @@ export function readBindingCookie(c: BridgeContext, secure: boolean): string | u
   return value !== undefined && TOKEN_PATTERN.test(value) ? value : undefined;
 }
 
-/** The browser's binding value (kept, or new), its lifetime renewed to cover the auth request being started. */
-export function ensureBindingCookie(c: BridgeContext, secure: boolean, maxAgeSeconds: number): string {
-  const value = readBindingCookie(c, secure) ?? randomToken(32);
+/** The browser's binding value: the one it holds, or a new one. */
+export function bindingValue(c: BridgeContext, secure: boolean): string {
+  return readBindingCookie(c, secure) ?? randomToken(32);
+}
+
+/** (Re)sets the cookie, its lifetime renewed to cover the auth request being started. */
+export function setBindingCookie(c: BridgeContext, value: string, secure: boolean, maxAgeSeconds: number): void {
   setCookie(c, NAME, value, { ...options(secure), maxAge: maxAgeSeconds });
-  return value;
 }

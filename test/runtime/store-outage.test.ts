@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.ts';
 import { validateConfig } from '../../src/config/parse.ts';
+import type { Config } from '../../src/config/schema.ts';
 import { generateSigningJwk } from '../../src/keys/signing-keys.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
 import { composeBridge, type Bridge } from '../../src/runtime/compose.ts';
@@ -11,8 +12,9 @@ const REDIRECT = 'https://app.example.com/cb';
 /** The store is down (nothing listens on port 1): every endpoint degrades to a clear, standard error. */
 describe('store outage', () => {
   let bridge: Bridge;
+  let config: Config;
   beforeAll(async () => {
-    const config = validateConfig({
+    config = validateConfig({
       issuer: 'https://accounts.example.com',
       store: { type: 'redis', url: 'redis://127.0.0.1:1', keyPrefix: 'outage:' },
       identityProviders: [{ id: 'legacy', issuer: 'https://legacy.example', keysEndpoint: 'https://legacy.example/keys', jwtEndpoint: 'https://apps.example.com/auth-new' }],
@@ -41,8 +43,19 @@ describe('store outage', () => {
     expect(response.headers.get('set-cookie')).toBeNull();
   });
 
-  it('shows a 503 page at the JWT endpoint and the callback (the auth request cannot be read)', async () => {
-    const id = 'a'.repeat(43);
+  it('shows a 503 page at the JWT endpoint and the callback (the keys that open the auth request cannot be read)', async () => {
+    // A real authRequestID, sealed while the store was up (the same prefix on a Redis that answers).
+    const up = createRedisStore({ url: 'redis://127.0.0.1:6379', keyPrefix: `outage:${crypto.randomUUID()}:`, logger: silentLogger });
+    let id: string;
+    try {
+      const before = await composeBridge({ config: { ...config, store: { ...config.store, url: 'redis://127.0.0.1:6379' } }, clock: systemClock, logger: silentLogger, store: up, signingJwks: [await generateSigningJwk('RS256')] });
+      const started = await before.app.request(`/authorize?client_id=app&redirect_uri=${encodeURIComponent(REDIRECT)}&response_type=code&scope=openid&state=s1`);
+      id = new URL(started.headers.get('location')!).searchParams.get('authRequestID')!;
+      // The bridge under test has the same prefix but its store is down: it cannot read the sealing keys.
+      await up.delete('sealing-keys');
+    } finally {
+      await up.close();
+    }
     for (const path of [`/login/jwt?authRequestID=${id}`, `/login/jwt/callback?authRequestID=${id}&completion=x`]) {
       const response = await bridge.app.request(path);
       expect(response.status).toBe(503);

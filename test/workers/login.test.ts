@@ -1,3 +1,4 @@
+import { authRequestIdOf as idInLogs } from '../../src/oidc/auth-requests.ts';
 import { exportJWK, generateKeyPair } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -82,8 +83,10 @@ function authRequestIdOf(browser: Browser): string {
 }
 
 /** The Worker logged this rejection reason for this auth request (Workers Logs lines, as wrangler dev prints them). */
-function rejectionLogged(authRequestId: string, reason: string): Promise<string> {
-  return worker.waitForOutput(new RegExp(`event: 'legacy\\.rejected',\\s+authRequestId: '${authRequestId}'[^}]*reason: '${reason}'`));
+function rejectionLogged(sealedAuthRequestId: string, reason: string): Promise<string> {
+  const authRequestId = idInLogs(sealedAuthRequestId)!;
+  // One logged object with the three fields, in any order.
+  return worker.waitForOutput(new RegExp(`\\{(?=[^}]*event: 'legacy\\.rejected')(?=[^}]*authRequestId: '${authRequestId}')(?=[^}]*reason: '${reason}')`));
 }
 
 describe('login flow end to end on the Worker (workerd, Durable Object store)', () => {
@@ -101,7 +104,7 @@ describe('login flow end to end on the Worker (workerd, Durable Object store)', 
     expect(tokens.token_type.toLowerCase()).toBe('bearer');
     expect(browser.hops.map((h) => new URL(h.url).pathname)).toEqual(['/authorize', '/login/jwt', '/login/jwt/callback']);
     expect(browser.hops[1]!.url.startsWith(waf.url)).toBe(true); // the JWT endpoint was reached through the WAF
-    expect([...browser.cookies(issuer).keys()]).toEqual([]); // binding cookie cleared at the callback
+    expect([...browser.cookies(issuer).keys()]).toEqual(['jib']); // one binding cookie per browser
     await worker.waitForOutput(/event: 'login\.authenticated'/);
   });
 

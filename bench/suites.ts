@@ -59,7 +59,7 @@ export async function httpSuite(): Promise<Suite> {
     baseline: ['bare Hono JSON handler', () => bare.request('/')],
     cases: [
       ['GET /.well-known/openid-configuration', () => app.request('/.well-known/openid-configuration')],
-      ['GET /authorize (validate, store, cookie, redirect)', () => app.request(authorize)],
+      ['GET /authorize (validate, seal, cookie, redirect)', () => app.request(authorize)],
       [
         'GET /login/jwt (verify legacy JWT, resolve user, redirect)',
         async () => {

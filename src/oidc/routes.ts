@@ -1,13 +1,13 @@
 import type { Hono } from 'hono';
 import { cors } from 'hono/cors';
-import { createAuthorizeHandler } from './authorize.ts';
-import { createCallbackHandler } from './callback.ts';
+import { createAuthorizeHandler } from './endpoints/authorize.ts';
+import { createCallbackHandler } from './endpoints/callback.ts';
 import { OAuthError } from './errors.ts';
-import { createJwtEndpointHandler } from './jwt-endpoint.ts';
+import { createJwtEndpointHandler } from './endpoints/jwt-endpoint.ts';
 import { renderError } from './responses.ts';
 import type { BridgeContext, BridgeEnv, BridgeServices, Channel } from './services.ts';
-import { createTokenHandler } from './token.ts';
-import { createUserinfoHandler } from './userinfo.ts';
+import { createTokenHandler } from './endpoints/token.ts';
+import { createUserinfoHandler } from './endpoints/userinfo.ts';
 
 type Method = 'GET' | 'POST';
 type Handler = (c: BridgeContext) => Response | Promise<Response>;

@@ -7,11 +7,11 @@ import type { SigningKeys } from '../keys/signing-keys.ts';
 import type { LegacyVerifier } from '../legacy/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Store } from '../storage/port.ts';
-import { createAuthRequests, type AuthRequests } from './auth-requests.ts';
+import { createAuthRequests, type AuthRequests } from './flow/auth-requests.ts';
 import { createTrustedProxyCheck, type TrustedProxyCheck } from './checks/trusted-proxy.ts';
-import { createCodes, type Codes } from './codes.ts';
-import { buildDiscovery } from './discovery.ts';
-import { createGrants, type Grants } from './grants.ts';
+import { createCodes, type Codes } from './flow/codes.ts';
+import { buildDiscovery } from './endpoints/discovery.ts';
+import { createGrants, type Grants } from './tokens/grants.ts';
 
 /** Everything the protocol layer needs from outside, built once by a runtime entry and passed to createApp. */
 export interface BridgeDeps {

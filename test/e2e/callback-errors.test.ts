@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/clock.ts';
 import { authorizeUrl, expectErrorPage, expectErrorResponse, logEvents, redeemCode } from '../helpers/app-client.ts';
-import { authRequestIdOf } from '../../src/oidc/auth-requests.ts';
+import { authRequestIdOf } from '../../src/oidc/flow/auth-requests.ts';
 import { Browser } from '../helpers/browser.ts';
 import { startStack, WEB_APP, type Stack } from '../helpers/stack.ts';
 

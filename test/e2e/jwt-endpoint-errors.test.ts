@@ -4,7 +4,7 @@
  * reason only in the log (`legacy.rejected`), the auth request deleted and nothing issued.
  */
 import { decodeJwt } from 'jose';
-import { authRequestIdOf } from '../../src/oidc/auth-requests.ts';
+import { authRequestIdOf } from '../../src/oidc/flow/auth-requests.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/clock.ts';
 import {

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authorizeUrl, expectErrorPage, expectErrorRedirect, expectErrorResponse, logEvents } from '../helpers/app-client.ts';
-import { authRequestIdOf } from '../../src/oidc/auth-requests.ts';
+import { authRequestIdOf } from '../../src/oidc/flow/auth-requests.ts';
 import type { Browser } from '../helpers/browser.ts';
 import { startStack, WEB_APP, type Stack } from '../helpers/stack.ts';
 

@@ -1,4 +1,4 @@
-import { authRequestIdOf as idInLogs } from '../../src/oidc/auth-requests.ts';
+import { authRequestIdOf as idInLogs } from '../../src/oidc/flow/auth-requests.ts';
 import { exportJWK, generateKeyPair } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

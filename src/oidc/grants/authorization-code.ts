@@ -1,25 +1,15 @@
-import { authenticateClient } from './checks/client-auth.ts';
-import { verifyPkce } from './checks/pkce.ts';
-import { OAuthError, invalidGrant } from './errors.ts';
-import { readForm } from './params.ts';
-import { jsonNoStore } from './responses.ts';
-import type { BridgeContext, BridgeServices } from './services.ts';
-import { mintAccessToken, mintIdToken } from './token-minting.ts';
+import { verifyPkce } from '../checks/pkce.ts';
+import { invalidGrant } from '../errors.ts';
+import type { Params } from '../params.ts';
+import type { BridgeContext, BridgeServices, Client } from '../services.ts';
+import { mintAccessToken, mintIdToken } from '../tokens/minting.ts';
 
-/** POST /token (RFC 6749 §3.2, §4.1.3). Only authorization_code for now; discovery advertises exactly that. */
-export function createTokenHandler(services: BridgeServices) {
+/** grant_type=authorization_code (RFC 6749 §4.1.3, OIDC Core §3.1.3): one code, redeemed once, by its own client. */
+export function createAuthorizationCodeGrant(services: BridgeServices) {
   const { config, clock, users, keys, codes, grants } = services;
 
-  return async (c: BridgeContext): Promise<Response> => {
-    const params = await readForm(c);
-    params.rejectDuplicates();
-    const client = await authenticateClient(c, services, params);
-    const log = c.get('log').child({ clientId: client.clientId });
-    c.set('log', log);
-    const grantType = params.require('grant_type');
-    if (grantType !== 'authorization_code') {
-      throw new OAuthError('unsupported_grant_type', 'this grant_type is not supported', { reason: 'unsupported_grant_type', detail: `grant_type ${grantType.slice(0, 80)}` });
-    }
+  return async (c: BridgeContext, client: Client, params: Params): Promise<Record<string, unknown>> => {
+    const log = c.get('log');
     const code = params.require('code');
     const redirectUri = params.get('redirect_uri');
     const verifier = params.get('code_verifier');
@@ -49,13 +39,13 @@ export function createTokenHandler(services: BridgeServices) {
       accessTokenTtlSeconds: config.tokens.accessTokenTtlSeconds,
     };
     const [idToken, accessToken] = await Promise.all([mintIdToken(input, keys), mintAccessToken(input, keys)]);
-    log.info({ event: 'token.issued', userId: user.id, grantId: grant.grantId, grantType }, 'tokens issued');
-    return jsonNoStore(c, {
+    log.info({ event: 'token.issued', userId: user.id, grantId: grant.grantId, grantType: 'authorization_code' }, 'tokens issued');
+    return {
       access_token: accessToken,
       token_type: 'Bearer',
       expires_in: config.tokens.accessTokenTtlSeconds,
       id_token: idToken,
       scope: grant.scopes.join(' '),
-    });
+    };
   };
 }

@@ -1,6 +1,6 @@
-import type { Clock } from '../clock.ts';
-import type { Store } from '../storage/port.ts';
-import { TOKEN_PATTERN, randomToken, sha256 } from '../crypto.ts';
+import type { Clock } from '../../clock.ts';
+import type { Store } from '../../storage/port.ts';
+import { TOKEN_PATTERN, randomToken, sha256 } from '../../crypto.ts';
 
 /** What an authorization code stands for; stored under the SHA-256 of the code, never the code itself. */
 export interface CodeGrant {

@@ -1,9 +1,9 @@
-import { randomToken, safeEqual, sha256 } from '../crypto.ts';
-import { readBindingCookie } from './binding-cookie.ts';
-import { OAuthError, pageError } from './errors.ts';
-import { openAuthRequestOrExpire } from './load-auth-request.ts';
-import { redirectTo } from './responses.ts';
-import type { BridgeContext, BridgeServices } from './services.ts';
+import { randomToken, safeEqual, sha256 } from '../../crypto.ts';
+import { readBindingCookie } from '../flow/binding-cookie.ts';
+import { OAuthError, pageError } from '../errors.ts';
+import { openAuthRequestOrExpire } from '../flow/load-auth-request.ts';
+import { redirectTo } from '../responses.ts';
+import type { BridgeContext, BridgeServices } from '../services.ts';
 
 const EXPIRED = { title: 'Sign-in request expired', message: 'This sign-in request is unknown, expired or already completed. Return to the application and sign in again.' };
 

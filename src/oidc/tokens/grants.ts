@@ -1,4 +1,4 @@
-import type { Store } from '../storage/port.ts';
+import type { Store } from '../../storage/port.ts';
 
 const key = (grantId: string) => `grant-revoked:${grantId}`;
 

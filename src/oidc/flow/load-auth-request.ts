@@ -1,6 +1,6 @@
 import type { PendingAuthRequest } from './auth-requests.ts';
-import { EXPIRED_AUTH_REQUEST, pageError, type ErrorPage } from './errors.ts';
-import type { BridgeContext, BridgeServices, Client, IdentityProvider } from './services.ts';
+import { EXPIRED_AUTH_REQUEST, pageError, type ErrorPage } from '../errors.ts';
+import type { BridgeContext, BridgeServices, Client, IdentityProvider } from '../services.ts';
 
 export interface ActiveAuthRequest {
   ar: PendingAuthRequest;

@@ -1,8 +1,8 @@
 import { decodeProtectedHeader } from 'jose';
-import type { Clock } from '../clock.ts';
-import { randomToken } from '../crypto.ts';
-import type { Sealer } from '../keys/sealing-keys.ts';
-import type { Store } from '../storage/port.ts';
+import type { Clock } from '../../clock.ts';
+import { randomToken } from '../../crypto.ts';
+import type { Sealer } from '../../keys/sealing-keys.ts';
+import type { Store } from '../../storage/port.ts';
 
 /** An authorization request between /authorize and the JWT endpoint (DESIGN §1, steps 1-4). Stored nowhere. */
 export interface PendingAuthRequest {

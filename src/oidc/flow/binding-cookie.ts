@@ -1,6 +1,6 @@
 import { getCookie, setCookie } from 'hono/cookie';
-import { TOKEN_PATTERN, randomToken } from '../crypto.ts';
-import type { BridgeContext } from './services.ts';
+import { TOKEN_PATTERN, randomToken } from '../../crypto.ts';
+import type { BridgeContext } from '../services.ts';
 
 /**
  * The browser-binding cookie (DESIGN §1): one random value per browser, whose hash every auth request started in

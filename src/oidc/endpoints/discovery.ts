@@ -1,7 +1,7 @@
-import type { Config } from '../config/schema.ts';
-import type { SigningKeys } from '../keys/signing-keys.ts';
-import { SUPPORTED_CLAIMS } from './claims.ts';
-import { SUPPORTED_SCOPES } from './checks/scope.ts';
+import type { Config } from '../../config/schema.ts';
+import type { SigningKeys } from '../../keys/signing-keys.ts';
+import { SUPPORTED_CLAIMS } from '../tokens/claims.ts';
+import { SUPPORTED_SCOPES } from '../checks/scope.ts';
 
 /** OpenID Provider Metadata (OIDC Discovery §3): advertises exactly what is implemented. */
 export function buildDiscovery(config: Config, keys: SigningKeys): Record<string, unknown> {

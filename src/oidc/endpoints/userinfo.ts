@@ -1,9 +1,9 @@
 import { jwtVerify, type JWTPayload } from 'jose';
-import { claimsForScopes } from './claims.ts';
-import { OAuthError } from './errors.ts';
-import { readForm } from './params.ts';
-import type { Reason } from './reasons.ts';
-import type { BridgeContext, BridgeServices } from './services.ts';
+import { claimsForScopes } from '../tokens/claims.ts';
+import { OAuthError } from '../errors.ts';
+import { readForm } from '../params.ts';
+import type { Reason } from '../reasons.ts';
+import type { BridgeContext, BridgeServices } from '../services.ts';
 
 const REALM = 'Bearer realm="jwt-idp-bridge"';
 const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i;

@@ -1,9 +1,9 @@
 import { SignJWT } from 'jose';
-import type { ClientConfig } from '../config/schema.ts';
-import type { SigningKey, SigningKeys } from '../keys/signing-keys.ts';
+import type { ClientConfig } from '../../config/schema.ts';
+import type { SigningKey, SigningKeys } from '../../keys/signing-keys.ts';
 import { claimsForScopes } from './claims.ts';
-import type { CodeGrant } from './codes.ts';
-import { randomToken } from '../crypto.ts';
+import type { CodeGrant } from '../flow/codes.ts';
+import { randomToken } from '../../crypto.ts';
 
 export interface MintInput {
   issuer: string;

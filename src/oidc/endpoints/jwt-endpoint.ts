@@ -1,9 +1,9 @@
-import { randomToken, sha256 } from '../crypto.ts';
-import type { LegacyReason } from '../legacy/index.ts';
-import { OAuthError, type OAuthErrorCode } from './errors.ts';
-import { openAuthRequestOrExpire } from './load-auth-request.ts';
-import { redirectTo } from './responses.ts';
-import type { BridgeContext, BridgeServices } from './services.ts';
+import { randomToken, sha256 } from '../../crypto.ts';
+import type { LegacyReason } from '../../legacy/index.ts';
+import { OAuthError, type OAuthErrorCode } from '../errors.ts';
+import { openAuthRequestOrExpire } from '../flow/load-auth-request.ts';
+import { redirectTo } from '../responses.ts';
+import type { BridgeContext, BridgeServices } from '../services.ts';
 
 /** What the app learns about a legacy rejection: a standard code; the reason stays in logs and metrics. */
 function rejection(reason: LegacyReason, detail?: string): OAuthError {

@@ -160,8 +160,11 @@ export async function startApache(options: ApacheOptions): Promise<RunningApache
       });
     });
   } catch (error) {
-    if (child.exitCode === null && child.pid) child.kill('SIGKILL');
-    await exited;
+    // A spawn failure (e.g. ENOENT) has no process, and then 'exit' need not fire.
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }

@@ -12,7 +12,7 @@
  * `authorizationResponseIss: false` leaves `iss` out of that client's redirects; the last tests show why it exists.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apacheRedirectUri, hasApacheOpenidc, startApache, type RunningApache } from '../helpers/apache.ts';
+import { APACHE_BIN, apacheRedirectUri, hasApacheOpenidc, MOD_AUTH_OPENIDC, startApache, type RunningApache } from '../helpers/apache.ts';
 import { navigateFollowing, type Page } from '../helpers/apache-navigation.ts';
 import { Browser } from '../helpers/browser.ts';
 import { generateTestKey } from '../helpers/legacy-issuer.ts';
@@ -24,7 +24,7 @@ const APACHE = { clientId: 'apache-app', clientSecret: 'apache-app-secret-012345
 /** The same Apache setup registered with the default (`iss` in every authorization response, RFC 9207). */
 const APACHE_DEFAULT = { clientId: 'apache-default', clientSecret: 'apache-default-secret-0123456789' };
 
-const SKIPPED = hasApacheOpenidc ? '' : ' [skipped: /usr/sbin/apache2 or mod_auth_openidc.so not installed; apt-get install apache2 libapache2-mod-auth-openidc]';
+const SKIPPED = hasApacheOpenidc ? '' : ` [skipped: ${APACHE_BIN} or ${MOD_AUTH_OPENIDC} not found; apt-get install apache2 libapache2-mod-auth-openidc]`;
 
 /** `name=value` lines of the protected page. */
 function shownClaims(page: Page): Record<string, string> {

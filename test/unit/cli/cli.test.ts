@@ -24,6 +24,8 @@ identityProviders:
     keysEndpoint: ${legacy.jwksUrl}
     jwtEndpoint: https://apps.example.com/existing/auth-new
     headerName: x-custom-tkn
+    allowAnyAudience: true
+    trustedProxy: none
 clients:
   - clientId: new-app
     clientSecret: "\${NEW_APP_SECRET}"

@@ -5,7 +5,7 @@ import { parseConfig, validateConfig } from '../../../src/config/parse.ts';
 const base = {
   issuer: 'https://accounts.example.com',
   identityProviders: [
-    { id: 'legacy', issuer: 'https://issuer.example.internal', keysEndpoint: 'https://issuer.example.internal/keys', jwtEndpoint: 'https://apps.example.com/existing/auth-new' },
+    { id: 'legacy', issuer: 'https://issuer.example.internal', keysEndpoint: 'https://issuer.example.internal/keys', jwtEndpoint: 'https://apps.example.com/existing/auth-new', audiences: ['bridge'], trustedProxy: 'none' },
   ],
   clients: [{ clientId: 'new-app', clientSecret: 'a-long-enough-secret', redirectUris: ['https://new.example.com/callback'], identityProviders: ['legacy'] }],
 };

@@ -117,7 +117,7 @@ const identityProvider = z
     autoRegister: z.boolean().default(true),
     autoUpdate: z.boolean().default(true),
     /** Required: the proof a request came through the WAF, or the explicit string "none". */
-    trustedProxy: z.union([z.literal('none'), trustedProxy]).optional(),
+    trustedProxy: z.union([z.literal('none'), trustedProxy], 'must be an object (sharedSecret and/or sourceCidrs) or the string "none"').optional(),
     loginUrl: secureUrl().nullable().default(null),
   })
   .strict()

@@ -146,7 +146,12 @@ describe('fail-closed identity provider defaults (#9.3)', () => {
     expect(idpProblems((idp) => delete idp.trustedProxy)).toEqual([
       'identityProviders[0].trustedProxy: is required: set trustedProxy (sharedSecret and/or sourceCidrs), or trustedProxy: none to accept requests from anywhere',
     ]);
-    expect(idpProblems((idp) => (idp.trustedProxy = 'None'))).toHaveLength(1);
+    for (const wrong of ['None', true, 'off']) {
+      expect(idpProblems((idp) => (idp.trustedProxy = wrong))).toEqual([
+        'identityProviders[0].trustedProxy: must be an object (sharedSecret and/or sourceCidrs) or the string "none"',
+      ]);
+    }
+    expect(idpProblems((idp) => (idp.trustedProxy = { sharedSecret: 'short' }))).toEqual(['identityProviders[0].trustedProxy.sharedSecret: must be at least 16 characters']);
     expect(idpProblems((idp) => (idp.trustedProxy = { sharedSecret: 'waf-secret-0123456789' }))).toEqual([]);
     expect(validateConfig(base).identityProviders[0]!.trustedProxy).toBeUndefined();
   });

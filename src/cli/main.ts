@@ -2,9 +2,12 @@ import { parseArgs } from 'node:util';
 import { systemClock } from '../clock.ts';
 import { ConfigError } from '../config/errors.ts';
 import { loadConfigFile } from '../config/load.ts';
+import { configWarnings } from '../config/warnings.ts';
 import type { Config } from '../config/schema.ts';
+import { randomToken } from '../crypto.ts';
 import { generateSigningJwk, GENERATED_ALGS, type SigningAlg } from '../keys/signing-keys.ts';
 import { createPinoLogger } from '../observability/pino.ts';
+import { preflightConfig } from './preflight.ts';
 import { runTokenVerify } from './token-verify.ts';
 import { runUsersCommand } from './users.ts';
 
@@ -22,6 +25,7 @@ Commands:
   config check --config FILE                     validate a configuration, print every problem
   token verify --config FILE --idp ID <jwt|->    run the legacy-JWT checks on a token and print each one
   keys generate [--alg RS256|ES256|EdDSA]        print a new private signing JWK
+  clients secret                                 print a new client secret (256 bits, 43 characters)
   users list|show|disable|enable|delete [ID] --config FILE
                                                  manage users in the configured store
 
@@ -62,7 +66,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await serve(values.config ?? io.env.BRIDGE_CONFIG, io);
       }
       case 'config check': {
-        const { file } = await loadConfigOption(values.config, io);
+        const { config, file } = await loadConfigOption(values.config, io);
+        await preflightConfig(config, file);
+        for (const line of configWarnings(config)) io.err(`warning: ${line}`);
         io.out(`OK: ${file} is a valid configuration`);
         return 0;
       }
@@ -80,6 +86,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         io.out(JSON.stringify(await generateSigningJwk(alg), null, 2));
         return 0;
       }
+      case 'clients secret':
+        io.out(randomToken());
+        return 0;
       default:
         if (command === 'users') {
           const { config } = await loadConfigOption(values.config, io);

@@ -1,7 +1,9 @@
 import { loadConfigFile } from '../config/load.ts';
+import { configWarnings } from '../config/warnings.ts';
 import { createPinoLogger } from '../observability/pino.ts';
 import { closeOnSignals, configuredHeaderNames, startNodeServer } from '../runtime/node.ts';
 import type { CliIo } from './main.ts';
+import { preflightConfig } from './preflight.ts';
 
 /** `serve`: the bridge with a config file, or the local demo stack without one. Runs until a signal. */
 export async function serve(configFile: string | undefined, io: CliIo): Promise<number> {
@@ -14,7 +16,10 @@ export async function serve(configFile: string | undefined, io: CliIo): Promise<
     return new Promise<number>(() => undefined);
   }
   const config = await loadConfigFile(configFile, io.env);
+  // The same checks as `config check`, before anything listens (#9.8).
+  await preflightConfig(config, configFile);
   const logger = createPinoLogger({ level: config.logging.level, extraHeaders: configuredHeaderNames(config) });
+  for (const line of configWarnings(config)) logger.warn({ event: 'config.opt_out' }, line);
   const server = await startNodeServer({ config, configFile, logger });
   closeOnSignals(server, logger);
   return new Promise<number>(() => undefined);

@@ -1,3 +1,5 @@
+import { base64url } from 'jose';
+import { sha256 } from '../crypto.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import type { Config, IdentityProviderConfig } from '../config/schema.ts';
 import { createLegacyVerifier, type LegacyReason } from '../legacy/index.ts';
@@ -42,7 +44,7 @@ export async function runTokenVerify(options: TokenVerifyOptions): Promise<numbe
 
 /** First 8 hex characters of the token's SHA-256: enough to correlate with logs, useless to replay. */
 async function fingerprint(token: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token)));
+  const digest = base64url.decode(await sha256(token));
   return Array.from(digest.subarray(0, 4), (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
@@ -62,11 +64,11 @@ export function hint(reason: LegacyReason, idp: IdentityProviderConfig): string 
     case 'issuer_mismatch':
       return `iss must equal ${JSON.stringify(idp.issuer)} exactly (a trailing slash matters)`;
     case 'audience_mismatch':
-      return `aud must contain one of ${JSON.stringify(idp.audiences)}`;
+      return `aud must contain one of ${JSON.stringify(idp.audiences)} (identityProviders[${idp.id}].audiences)`;
     case 'expired':
       return `the token is past its exp (tolerance ${idp.clockToleranceSeconds}s); get a fresh one, and check clocks are in sync`;
     case 'not_yet_valid':
-      return `nbf or iat is in the future beyond the ${idp.clockToleranceSeconds}s tolerance; check the clocks of the issuer and the bridge`;
+      return `nbf, iat or auth_time is in the future beyond the ${idp.clockToleranceSeconds}s tolerance; check the clocks of the issuer and the bridge`;
     case 'too_old':
       return `iat is older than maxTokenAgeSeconds (${idp.maxTokenAgeSeconds}s); the legacy app must issue fresher tokens, or raise the limit`;
     case 'claim_mismatch':
@@ -79,5 +81,7 @@ export function hint(reason: LegacyReason, idp: IdentityProviderConfig): string 
       return 'the user is unknown and autoRegister is false';
     case 'user_disabled':
       return 'the user is disabled in the bridge';
+    case 'type_not_allowed':
+      return `the token's typ header must be one of identityProviders[${idp.id}].types (${(idp.types ?? []).join(', ')}); check the legacy app sets it`;
   }
 }

@@ -3,8 +3,8 @@ import { ConfigError } from './errors.ts';
 import { parseConfig } from './parse.ts';
 import type { Config } from './schema.ts';
 
-/** Reads and validates a configuration file (Node only). */
-export async function loadConfigFile(file: string, env: Record<string, string | undefined> = process.env): Promise<Config> {
+/** Reads and validates a configuration file (Node only). `env`: the variables for `${VAR}`, passed in by the caller. */
+export async function loadConfigFile(file: string, env: Record<string, string | undefined>): Promise<Config> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');

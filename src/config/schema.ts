@@ -1,3 +1,4 @@
+import { ipRestriction } from 'hono/ip-restriction';
 import * as z from 'zod';
 import { checkSecureUrl } from './urls.ts';
 
@@ -54,13 +55,41 @@ const keysCache = z
   .strict()
   .prefault({});
 
+/**
+ * One allowList entry of Hono's ip-restriction (which the JWT endpoint uses): validated by building that very
+ * matcher, so `config check` refuses exactly what would fail at startup.
+ */
+const sourceCidr = z.string().superRefine((value, ctx) => {
+  let problem: string | undefined;
+  if (value === '*' || value.trim() !== value || !value) problem = 'must be an IP address or CIDR range (e.g. 10.0.0.0/8, fd00::/8)';
+  else {
+    try {
+      ipRestriction(() => '', { allowList: [value] });
+    } catch {
+      problem = `${JSON.stringify(value)} is not an IP address or CIDR range (IPv4 prefix 0-32, IPv6 prefix 0-128)`;
+    }
+  }
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 const trustedProxy = z
   .object({
     sharedSecretHeader: headerName.default('x-waf-secret'),
     sharedSecret: z.string().min(16, 'must be at least 16 characters').optional(),
-    sourceCidrs: z.array(z.string()).default([]),
+    sourceCidrs: z.array(sourceCidr).default([]),
   })
   .strict();
+
+/** `typ` values (RFC 7515 §4.1.9): compared case-insensitively, "application/" prefix optional. */
+const tokenType = z
+  .string()
+  .regex(/^[A-Za-z0-9!#$&^_.+-]+(\/[A-Za-z0-9!#$&^_.+-]+)?$/, 'must be a media type such as "JWT" or "application/at+jwt"');
+
+const origin = z.string().superRefine((value, ctx) => {
+  const problem = checkSecureUrl(value, { allowQuery: false });
+  if (problem) return void ctx.addIssue({ code: 'custom', message: problem });
+  if (new URL(value).origin !== value.replace(/\/$/, '')) ctx.addIssue({ code: 'custom', message: 'must be an origin (scheme://host[:port]) without a path' });
+});
 
 const identityProvider = z
   .object({
@@ -73,7 +102,13 @@ const identityProvider = z
     jwtEndpoint: secureUrl({ allowQuery: false }),
     headerName: headerName.default('authorization'),
     algorithms: z.array(algorithm).min(1).default(DEFAULT_LEGACY_ALGORITHMS),
-    audiences: z.array(z.string().min(1)).default([]),
+    /** Required (non-empty) unless allowAnyAudience: true (fail closed, #9.3). */
+    audiences: z.array(z.string().min(1)).min(1, 'must list at least one audience (or set allowAnyAudience: true instead)').optional(),
+    allowAnyAudience: z.literal(true, 'must be true when set (list audiences instead)').optional(),
+    /** Allowed `typ` header values; absent = any (or none). */
+    types: z.array(tokenType).min(1).optional(),
+    /** Extra origins a discovery document's jwks_uri may point at (its own origin is always allowed). */
+    jwksUriOrigins: z.array(origin).min(1).optional(),
     clockToleranceSeconds: z.number().int().min(0).max(300).default(30),
     maxTokenAgeSeconds: z.number().int().positive().nullable().default(3600),
     boundClaims: z.record(z.string(), z.union([scalar, z.array(scalar).min(1)])).default({}),
@@ -81,7 +116,8 @@ const identityProvider = z
     claimMappings: z.record(z.string(), z.string().min(1)).default(DEFAULT_CLAIM_MAPPINGS),
     autoRegister: z.boolean().default(true),
     autoUpdate: z.boolean().default(true),
-    trustedProxy: trustedProxy.optional(),
+    /** Required: the proof a request came through the WAF, or the explicit string "none". */
+    trustedProxy: z.union([z.literal('none'), trustedProxy], 'must be an object (sharedSecret and/or sourceCidrs) or the string "none"').optional(),
     loginUrl: secureUrl().nullable().default(null),
   })
   .strict()
@@ -94,7 +130,31 @@ const identityProvider = z
         message: 'exactly one of keysEndpoint, discoveryUrl or publicKeys is required',
       });
     }
-  });
+    if (idp.audiences === undefined && !idp.allowAnyAudience) {
+      ctx.addIssue({ code: 'custom', path: ['audiences'], message: 'is required: list the accepted aud values, or set allowAnyAudience: true to accept any audience' });
+    }
+    if (idp.audiences !== undefined && idp.allowAnyAudience) {
+      ctx.addIssue({ code: 'custom', path: ['allowAnyAudience'], message: 'cannot be combined with audiences: set one of audiences or allowAnyAudience: true' });
+    }
+    if (idp.trustedProxy === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['trustedProxy'],
+        message: 'is required: set trustedProxy (sharedSecret and/or sourceCidrs), or trustedProxy: none to accept requests from anywhere',
+      });
+    }
+    if (idp.jwksUriOrigins !== undefined && idp.discoveryUrl === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['jwksUriOrigins'], message: 'applies only with discoveryUrl' });
+    }
+  })
+  .transform(({ audiences, allowAnyAudience, trustedProxy: proxy, ...idp }) => ({
+    ...idp,
+    /** Empty only with allowAnyAudience: true. */
+    audiences: audiences ?? [],
+    allowAnyAudience: allowAnyAudience ?? false,
+    /** undefined only with the explicit `trustedProxy: none`. */
+    trustedProxy: proxy === 'none' ? undefined : proxy,
+  }));
 
 const tokenExchange = z
   .object({

@@ -1,4 +1,6 @@
 import type { Logger } from '../observability/logger.ts';
+import { base64url } from 'jose';
+import { randomToken } from '../crypto.ts';
 /**
  * The user model (DESIGN §5) and how it is laid out in the store (STORAGE.md, "The data").
  *
@@ -52,12 +54,12 @@ export function userKey(id: string): string {
 }
 
 export function linkKey(idp: string, sub: string): string {
-  return `link:${base64url(new TextEncoder().encode(idp))}:${base64url(new TextEncoder().encode(sub))}`;
+  return `link:${base64url.encode(idp)}:${base64url.encode(sub)}`;
 }
 
 /** 128 random bits, URL-safe (22 characters). Web Crypto, so it runs on Node and in Workers alike. */
 export function newUserId(): string {
-  return base64url(crypto.getRandomValues(new Uint8Array(16)));
+  return randomToken(16);
 }
 
 export function encodeUser(user: User): string {
@@ -85,10 +87,4 @@ export function canonicalJson(value: unknown): string {
       ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
       : v,
   );
-}
-
-function base64url(bytes: Uint8Array): string {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }

@@ -27,9 +27,15 @@ export interface SigningKeys {
   readonly algorithms: SigningAlg[];
 }
 
+/** A signing key set the bridge cannot use; `path` is the config key path (signing.keys, signing.keys[1]). */
 export class SigningKeyError extends Error {
-  constructor(message: string) {
-    super(message);
+  readonly path: string;
+  readonly detail: string;
+
+  constructor(path: string, detail: string) {
+    super(`${path}: ${detail}`);
+    this.path = path;
+    this.detail = detail;
     this.name = 'SigningKeyError';
   }
 }
@@ -45,13 +51,13 @@ function inferAlg(jwk: JWK): SigningAlg | undefined {
 async function importSigningKey(jwk: JWK, index: number): Promise<SigningKey> {
   const where = `signing.keys[${index}]`;
   const alg = inferAlg(jwk);
-  if (!alg) throw new SigningKeyError(`${where}: unsupported key (expected RSA for RS256, EC P-256 for ES256 or OKP Ed25519 for EdDSA)`);
-  if (typeof jwk.d !== 'string') throw new SigningKeyError(`${where}: must be a private JWK (it has no "d")`);
+  if (!alg) throw new SigningKeyError(where, `unsupported key (expected RSA for RS256, EC P-256 for ES256 or OKP Ed25519 for EdDSA)`);
+  if (typeof jwk.d !== 'string') throw new SigningKeyError(where, `must be a private JWK (it has no "d")`);
   let privateKey: CryptoKey;
   try {
     privateKey = (await importJWK({ ...jwk, ext: false }, alg)) as CryptoKey;
   } catch (error) {
-    throw new SigningKeyError(`${where}: cannot import the key (${(error as Error).message})`);
+    throw new SigningKeyError(where, `cannot import the key (${(error as Error).message})`);
   }
   const base = Object.fromEntries(PUBLIC_MEMBERS.filter((m) => jwk[m] !== undefined).map((m) => [m, jwk[m]])) as JWK;
   const kid = jwk.kid ?? (await calculateJwkThumbprint(base, 'sha256'));
@@ -77,15 +83,7 @@ export async function loadSigningKeys(input: { jwks: JWK[]; requiredAlgs: Signin
       'no signing keys configured: using generated keys kept in the store. Configure signing.keys for production (generate with `jwt-idp-bridge keys generate`).',
     );
   }
-  const all = await Promise.all(jwks.map((jwk, i) => importSigningKey(jwk, i)));
-  const kids = new Set<string>();
-  for (const key of all) {
-    if (kids.has(key.kid)) throw new SigningKeyError(`signing.keys: duplicate kid "${key.kid}"`);
-    kids.add(key.kid);
-  }
-  for (const alg of input.requiredAlgs) {
-    if (!all.some((k) => k.alg === alg)) throw new SigningKeyError(`signing.keys: a client asks for ${alg} ID tokens but no ${alg} key is configured`);
-  }
+  const all = await importSigningKeys(jwks, input.requiredAlgs);
   const publicJwks = { keys: all.map((k) => k.publicJwk) };
   return {
     active: all[0]!,
@@ -95,6 +93,28 @@ export async function loadSigningKeys(input: { jwks: JWK[]; requiredAlgs: Signin
     getVerificationKey: createLocalJWKSet(publicJwks),
     algorithms: [...new Set(all.map((k) => k.alg))],
   };
+}
+
+/**
+ * Imports and checks a signing key set: importable private keys, unique kids, a key for every algorithm a client
+ * asks for, and an RS256 key (OIDC Discovery §3: id_token_signing_alg_values_supported must include RS256).
+ * `config check` runs this too, so it refuses exactly what startup refuses.
+ */
+export async function importSigningKeys(jwks: JWK[], requiredAlgs: readonly SigningAlg[]): Promise<SigningKey[]> {
+  const all = await Promise.all(jwks.map((jwk, i) => importSigningKey(jwk, i)));
+  const kids = new Set<string>();
+  for (const key of all) {
+    if (kids.has(key.kid)) throw new SigningKeyError('signing.keys', `duplicate kid "${key.kid}"`);
+    kids.add(key.kid);
+  }
+  if (all.length && !all.some((k) => k.alg === 'RS256')) {
+    throw new SigningKeyError('signing.keys', `must include an RS256 key (discovery must list RS256 in id_token_signing_alg_values_supported); found only ${[...new Set(all.map((k) => k.alg))].join(', ')}. Add one with \`jwt-idp-bridge keys generate --alg RS256\``,
+    );
+  }
+  for (const alg of requiredAlgs) {
+    if (!all.some((k) => k.alg === alg)) throw new SigningKeyError('signing.keys', `a client asks for ${alg} ID tokens but no ${alg} key is configured`);
+  }
+  return all;
 }
 
 /** A new private JWK for `jwt-idp-bridge keys generate`. */

@@ -29,7 +29,7 @@ export function describeClaims(claims: Record<string, unknown>, idp: Idp, nowSec
   else fail('iss', 'issuer_mismatch', `${summarize(iss)} is not ${JSON.stringify(idp.issuer)} (exact comparison)`);
 
   const aud = claims.aud;
-  if (!idp.audiences.length) pass('aud', `not checked (no audiences configured)${aud === undefined ? '' : `; token has ${summarize(aud)}`}`);
+  if (!idp.audiences.length) pass('aud', `not checked (allowAnyAudience: true)${aud === undefined ? '' : `; token has ${summarize(aud)}`}`);
   else {
     const values = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [];
     const hit = idp.audiences.find((wanted) => values.includes(wanted));
@@ -63,6 +63,13 @@ export function describeClaims(claims: Record<string, unknown>, idp: Idp, nowSec
     if (age < -tolerance) fail('iat', 'not_yet_valid', `${iso(iat)} (issued ${duration(-age)} in the future; tolerance ${tolerance}s)`);
     else if (maxAge !== null && age - tolerance > maxAge) fail('iat', 'too_old', `${iso(iat)} (issued ${duration(age)} ago; ${limit}, tolerance ${tolerance}s)`);
     else pass('iat', `${iso(iat)} (${age < 0 ? `${duration(-age)} in the future, within the tolerance` : `issued ${duration(age)} ago`}; ${limit})`);
+  }
+
+  // OIDC Core §2: auth_time is when the user authenticated; one in the future cannot be true (and would pass max_age).
+  const authTime = claims.auth_time;
+  if (typeof authTime === 'number' && Number.isFinite(authTime)) {
+    if (authTime > nowSeconds + tolerance) fail('auth_time', 'not_yet_valid', `${iso(authTime)} (${duration(authTime - nowSeconds)} in the future; tolerance ${tolerance}s)`);
+    else pass('auth_time', `${iso(authTime)} (${authTime > nowSeconds ? `${duration(authTime - nowSeconds)} in the future, within the tolerance` : `${duration(nowSeconds - authTime)} ago`})`);
   }
   return lines;
 }

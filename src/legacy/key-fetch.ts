@@ -2,7 +2,7 @@ import type { Clock } from '../clock.ts';
 import { checkSecureUrl } from '../config/urls.ts';
 
 /** Larger answers are refused: a JWK set or discovery document is a few KiB. */
-const MAX_BODY_CHARS = 512 * 1024;
+export const MAX_BODY_BYTES = 512 * 1024;
 
 export interface FetchOptions {
   fetch: typeof fetch;
@@ -25,8 +25,7 @@ export async function fetchJson(url: string, what: string, { fetch, timeoutSecon
       await response.body?.cancel().catch(() => {});
       throw new Error(`${what} ${url} answered HTTP ${response.status}, expected 200`);
     }
-    const text = await response.text();
-    if (text.length > MAX_BODY_CHARS) throw new Error(`${what} ${url} is larger than ${MAX_BODY_CHARS} characters`);
+    const text = await readCapped(response, MAX_BODY_BYTES, () => new Error(`${what} ${url} is larger than ${MAX_BODY_BYTES} bytes`));
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -47,6 +46,39 @@ export async function fetchJson(url: string, what: string, { fetch, timeoutSecon
   }
 }
 
+/**
+ * Reads a body as UTF-8, refusing it as soon as more than `cap` bytes arrived: the reader is cancelled there, so
+ * an endless or huge answer costs at most `cap` plus one chunk (never buffered whole, as `response.text()` would).
+ */
+async function readCapped(response: Response, cap: number, tooLarge: () => Error): Promise<string> {
+  const length = Number(response.headers.get('content-length'));
+  if (Number.isFinite(length) && length > cap) {
+    await response.body?.cancel().catch(() => {});
+    throw tooLarge();
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > cap) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
 export interface KeysDocument {
   jwks: Record<string, unknown>;
   url: string;
@@ -59,13 +91,15 @@ export function keysEndpointLoader(url: string, options: FetchOptions): () => Pr
 
 /**
  * Loader for a configured `discoveryUrl`: the discovery document is fetched on first use and again once it is older
- * than `maxAgeSeconds`; its `issuer` must equal the configured issuer exactly and its `jwks_uri` must be https (or loopback).
+ * than `maxAgeSeconds`; its `issuer` must equal the configured issuer exactly and its `jwks_uri` must be https (or loopback)
+ * on the discovery URL's own origin or one of `jwksUriOrigins` (a tampered document must not point key fetches elsewhere).
  */
 export function discoveryLoader(
   discoveryUrl: string,
   issuer: string,
-  options: FetchOptions & { clock: Clock; maxAgeSeconds: number },
+  options: FetchOptions & { clock: Clock; maxAgeSeconds: number; jwksUriOrigins?: readonly string[] },
 ): () => Promise<KeysDocument> {
+  const origins = new Set([new URL(discoveryUrl).origin, ...(options.jwksUriOrigins ?? []).map((o) => new URL(o).origin)]);
   let discovered: { jwksUri: string; at: number } | undefined;
   return async () => {
     const now = options.clock.now();
@@ -77,6 +111,10 @@ export function discoveryLoader(
       if (typeof doc.jwks_uri !== 'string') throw new Error(`discovery document ${discoveryUrl} has no jwks_uri`);
       const problem = checkSecureUrl(doc.jwks_uri);
       if (problem) throw new Error(`discovery document ${discoveryUrl}: jwks_uri ${problem}`);
+      const jwksOrigin = new URL(doc.jwks_uri).origin;
+      if (!origins.has(jwksOrigin)) {
+        throw new Error(`discovery document ${discoveryUrl}: jwks_uri is on origin ${jwksOrigin}, not allowed (add it to jwksUriOrigins)`);
+      }
       discovered = { jwksUri: doc.jwks_uri, at: now };
     }
     const url = discovered.jwksUri;

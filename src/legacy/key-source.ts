@@ -9,15 +9,32 @@ export interface KeySourceDeps {
   clock: Clock;
   logger: Logger;
   fetch?: typeof fetch;
+  /**
+   * false on runtimes where one request must not await I/O started by another (workerd: the waiter can hang once
+   * the first request ends); then each request makes its own fetch, as jose's remote key set does there. Default true.
+   */
+  shareInflightFetches?: boolean;
 }
 
 /** Picks the key source configured for an IdP (exactly one of keysEndpoint, discoveryUrl, publicKeys). Call once per IdP. */
 export function createKeySourceFor(idp: IdentityProviderConfig, deps: KeySourceDeps): KeySource {
   if (idp.publicKeys) return createStaticKeySource(idp);
   const options = { fetch: deps.fetch ?? globalThis.fetch, timeoutSeconds: idp.keysCache.timeoutSeconds };
-  const common = { idpId: idp.id, algorithms: idp.algorithms, cache: idp.keysCache, clock: deps.clock, logger: deps.logger };
+  const common = {
+    idpId: idp.id,
+    algorithms: idp.algorithms,
+    cache: idp.keysCache,
+    clock: deps.clock,
+    logger: deps.logger,
+    shareInflightFetches: deps.shareInflightFetches ?? true,
+  };
   if (idp.discoveryUrl) {
-    const load = discoveryLoader(idp.discoveryUrl, idp.issuer, { ...options, clock: deps.clock, maxAgeSeconds: idp.keysCache.maxAgeSeconds });
+    const load = discoveryLoader(idp.discoveryUrl, idp.issuer, {
+      ...options,
+      clock: deps.clock,
+      maxAgeSeconds: idp.keysCache.maxAgeSeconds,
+      ...(idp.jwksUriOrigins && { jwksUriOrigins: idp.jwksUriOrigins }),
+    });
     return createKeySource({ ...common, description: `discovery ${idp.discoveryUrl}`, load });
   }
   if (idp.keysEndpoint) {
@@ -34,13 +51,9 @@ export interface KeySourceOptions {
   cache: IdentityProviderConfig['keysCache'];
   clock: Clock;
   logger: Logger;
+  /** See KeySourceDeps.shareInflightFetches; without sharing the cooldown still applies. Default true. */
+  shareInflightFetches?: boolean;
 }
-
-/**
- * workerd does not let one request await I/O started by another (the waiter can hang once the first request ends),
- * so on Workers each request makes its own fetch, as jose's remote key set does there; the cooldown still applies.
- */
-const CAN_SHARE_INFLIGHT = !(typeof navigator !== 'undefined' && navigator.userAgent === 'Cloudflare-Workers');
 
 interface Entry {
   set: LocalKeySet;
@@ -59,6 +72,7 @@ interface Entry {
  */
 export function createKeySource(options: KeySourceOptions): KeySource {
   const { clock, logger, cache, idpId } = options;
+  const shareInflight = options.shareInflightFetches ?? true;
   const cooldownMs = cache.cooldownSeconds * 1000;
   let entry: Entry | undefined;
   let inflight: Promise<Entry> | undefined;
@@ -88,7 +102,7 @@ export function createKeySource(options: KeySourceOptions): KeySource {
   }
 
   function refresh(why: string, log: Logger): Promise<Entry> {
-    if (inflight && CAN_SHARE_INFLIGHT) return inflight;
+    if (inflight && shareInflight) return inflight;
     lastAttemptAt = clock.now();
     const attempt: Promise<Entry> = fetchKeys(why, log, lastAttemptAt).finally(() => {
       if (inflight === attempt) inflight = undefined;

@@ -17,6 +17,7 @@ export const LEGACY_REASONS = [
   'untrusted_proxy',
   'user_not_registered',
   'user_disabled',
+  'type_not_allowed',
 ] as const;
 
 export type LegacyReason = (typeof LEGACY_REASONS)[number];

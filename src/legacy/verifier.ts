@@ -23,6 +23,8 @@ export interface LegacyVerifierDeps {
   clock: Clock;
   logger: Logger;
   fetch?: typeof fetch;
+  /** Passed to the key source: false on Cloudflare Workers (see KeySourceDeps). */
+  shareInflightFetches?: boolean;
 }
 
 const MAX_SUB_LENGTH = 255;
@@ -67,7 +69,7 @@ export function createLegacyVerifier(idp: IdentityProviderConfig, deps: LegacyVe
         ok: true,
         subject,
         claims,
-        profile: mapClaims(claims, idp.claimMappings),
+        profile: mapClaims(claims, idp.claimMappings, { idpId: idp.id, log }),
         ...authTimeOf(claims),
         ...amrOf(claims),
         checks,
@@ -143,6 +145,8 @@ function inspectHeader(token: string, idp: IdentityProviderConfig, checks: Verif
   }
   checks.push({ name: 'alg', ok: true, detail: `${alg} (allowed: ${allowed})` });
 
+  if (idp.types) checks.push(checkType(header.typ, idp.types));
+
   if (header.crit !== undefined) {
     throw new LegacyRejection('token_malformed', 'header', `crit ${summarize(header.crit)}: no JWS extension is supported`);
   }
@@ -156,6 +160,24 @@ function inspectHeader(token: string, idp: IdentityProviderConfig, checks: Verif
   const note = ignored.length ? `; ignored ${ignored.join(', ')} (keys come only from the configured source)` : '';
   checks.push({ name: 'header', ok: true, detail: `${kid === undefined ? 'no kid' : `kid ${JSON.stringify(kid)}`}${note}` });
   return kid === undefined ? { alg } : { alg, kid };
+}
+
+/**
+ * The `typ` header against the configured `types` (RFC 7515 §4.1.9: media types compare case-insensitively, and
+ * "application/" may be left out when no other "/" appears, so "application/jwt" equals "JWT").
+ */
+function checkType(typ: unknown, types: readonly string[]): VerificationCheck {
+  const allowed = types.join(', ');
+  if (typ === undefined) throw new LegacyRejection('type_not_allowed', 'typ', `absent (allowed: ${allowed})`);
+  if (typeof typ !== 'string' || !types.some((wanted) => normalizeType(wanted) === normalizeType(typ))) {
+    throw new LegacyRejection('type_not_allowed', 'typ', `${summarize(typ)} is not allowed (allowed: ${allowed})`);
+  }
+  return { name: 'typ', ok: true, detail: `${JSON.stringify(typ)} (allowed: ${allowed})` };
+}
+
+export function normalizeType(value: string): string {
+  const lower = value.toLowerCase();
+  return lower.startsWith('application/') && !lower.slice('application/'.length).includes('/') ? lower.slice('application/'.length) : lower;
 }
 
 /** Several candidate keys only when the token has no kid: the first whose signature verifies wins. */

@@ -31,6 +31,8 @@ export async function composeBridge(input: {
   store: Store;
   signingJwks: JWK[];
   fetch?: typeof fetch;
+  /** false on Cloudflare Workers: a request must not await a key fetch another request started. */
+  shareInflightFetches?: boolean;
   remoteAddress?: (c: BridgeContext) => string | undefined;
 }): Promise<Bridge> {
   const { config, clock, logger, store } = input;
@@ -38,7 +40,12 @@ export async function composeBridge(input: {
   const keys = await loadSigningKeys({ jwks: input.signingJwks, requiredAlgs, store, logger });
   const users = createUserDirectory({ store, clock, logger });
   const verifiers = new Map(
-    config.identityProviders.map((idp) => [idp.id, createLegacyVerifier(idp, { clock, logger, ...(input.fetch && { fetch: input.fetch }) })]),
+    config.identityProviders.map((idp) => [idp.id, createLegacyVerifier(idp, {
+        clock,
+        logger,
+        ...(input.fetch && { fetch: input.fetch }),
+        ...(input.shareInflightFetches !== undefined && { shareInflightFetches: input.shareInflightFetches }),
+      }),]),
   );
   const app = createApp({ config, clock, logger, store, keys, users, verifiers, ...(input.remoteAddress && { remoteAddress: input.remoteAddress }) });
   return { app, store };

@@ -8,6 +8,7 @@ import { systemClock, type Clock } from '../clock.ts';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createPinoLogger } from '../observability/pino.ts';
+import { SigningKeyError } from '../keys/signing-keys.ts';
 import { createStore } from '../storage/index.ts';
 import { composeBridge, configuredHeaderNames } from './compose.ts';
 
@@ -22,7 +23,7 @@ export async function readSigningJwks(config: Config, configFile?: string): Prom
       try {
         return JSON.parse(await readFile(resolve(base, entry.file), 'utf8')) as JWK;
       } catch (error) {
-        throw new Error(`signing.keys[${i}].file: cannot read a JWK from ${entry.file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+        throw new SigningKeyError(`signing.keys[${i}].file`, `cannot read a JWK from ${entry.file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
       }
     }),
   );

@@ -138,6 +138,27 @@ const healthcheck = (() => {
 /** The config path the image's CMD passes with --config. */
 const imageConfigPath = cmd[cmd.indexOf('--config') + 1];
 
+/**
+ * `config check` on a deployment config as the container would run it. The check reads and imports `signing.keys`
+ * files exactly as `serve` does (#9.8), and the examples name the mounted secret /run/secrets/signing.jwk.json, which
+ * does not exist on the test host: the copy checked points that one path at a generated RS256 key, nothing else changes.
+ */
+const MOUNTED_KEY = '/run/secrets/signing.jwk.json';
+async function configCheck(file: string, env: Record<string, string | undefined>): Promise<{ code: number; cli: ReturnType<typeof io> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'jib-check-'));
+  try {
+    const keyFile = join(dir, 'signing.jwk.json');
+    await writeFile(keyFile, JSON.stringify(await generateSigningJwk('RS256')));
+    const text = read(file);
+    expect(text).toContain(MOUNTED_KEY);
+    await writeFile(join(dir, 'config.yaml'), text.split(MOUNTED_KEY).join(keyFile));
+    const cli = io(env);
+    return { code: await runCli(['config', 'check', '--config', join(dir, 'config.yaml')], cli), cli };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 // ── Example configuration and the compose file ─────────────────────────────────────────────────────────────────────
 
 const exampleText = read(join(DEPLOY, 'config.example.yaml'));
@@ -246,10 +267,18 @@ const unitValue = (key: string) => service[key]?.at(-1);
 // ────────────────────────────────────────────────────────────────────────────────────────────────────────────────────
 
 describe('deploy/config.example.yaml', () => {
-  it('passes `jwt-idp-bridge config check` (runCli) with its variables set', async () => {
-    const cli = io(ENV);
-    expect(await runCli(['config', 'check', '--config', join(DEPLOY, 'config.example.yaml')], cli)).toBe(0);
+  it('passes `jwt-idp-bridge config check` (runCli) with its variables set and its signing key mounted', async () => {
+    const { code, cli } = await configCheck(join(DEPLOY, 'config.example.yaml'), ENV);
+    expect(code, cli.stderr.join('\n')).toBe(0);
     expect(cli.stdout.join('\n')).toMatch(/is a valid configuration/);
+    // Production-shaped: no fail-open opt-out to warn about.
+    expect(cli.stderr.filter((line) => line.startsWith('warning:'))).toEqual([]);
+  });
+
+  it('without the signing key file, `config check` fails as `serve` would, naming signing.keys[0].file only', async () => {
+    const cli = io(ENV);
+    expect(await runCli(['config', 'check', '--config', join(DEPLOY, 'config.example.yaml')], cli)).toBe(1);
+    expect(cli.stderr.slice(1)).toEqual([expect.stringMatching(/^  signing\.keys\[0\]\.file: cannot read a JWK from \/run\/secrets\/signing\.jwk\.json \(ENOENT\)$/)]);
   });
 
   it('fails `config check` without them, naming each variable', async () => {
@@ -350,8 +379,10 @@ describe('deploy/Dockerfile', () => {
     expect(cmd).toHaveLength(3);
     expect(imageConfigPath).toBe('/etc/jwt-idp-bridge/config.yaml');
     // Same options, other subcommand: the CLI accepts them (an unknown option would be a usage error, exit 2).
-    const cli = io(ENV);
-    expect(await runCli(['config', 'check', ...cmd.slice(1).map((a) => (a === imageConfigPath ? join(DEPLOY, 'config.example.yaml') : a))], cli)).toBe(0);
+    // `config check` takes the same options (an unknown option would be a usage error, exit 2).
+    expect(cmd.slice(1)).toEqual(['--config', imageConfigPath]);
+    const { code, cli } = await configCheck(join(DEPLOY, 'config.example.yaml'), ENV);
+    expect(code, cli.stderr.join('\n')).toBe(0);
   });
 });
 
@@ -456,8 +487,8 @@ describe('deploy/compose.yaml', () => {
     const source = resolve(DEPLOY, mount!.source);
     expect(source).toBe(join(DEPLOY, 'config.example.yaml'));
     // Only the service's own environment: whatever the config needs must be passed to the container.
-    const cli = io(serviceEnv(bridge));
-    expect(await runCli(['config', 'check', '--config', source], cli), cli.stderr.join('\n')).toBe(0);
+    const { code, cli } = await configCheck(source, serviceEnv(bridge));
+    expect(code, cli.stderr.join('\n')).toBe(0);
     const config = parseConfig(read(source), serviceEnv(bridge));
     expect(new URL(config.store.url!).hostname).toBe('redis');
     expect(services[new URL(config.store.url!).hostname]).toBeDefined();
@@ -552,8 +583,8 @@ describe('deploy/kubernetes', () => {
     const dir = await mkdtemp(join(tmpdir(), 'jib-cm-'));
     try {
       await writeFile(join(dir, 'config.yaml'), configText);
-      const cli = io(ENV);
-      expect(await runCli(['config', 'check', '--config', join(dir, 'config.yaml')], cli), cli.stderr.join('\n')).toBe(0);
+      const { code, cli } = await configCheck(join(dir, 'config.yaml'), ENV);
+      expect(code, cli.stderr.join('\n')).toBe(0);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -674,8 +705,8 @@ describe('deploy/systemd/jwt-idp-bridge.service', () => {
     expect(exec.slice(0, 2)).toEqual(['/usr/bin/node', '/opt/jwt-idp-bridge/bin/jwt-idp-bridge.js']);
     expect(exec.slice(2)).toEqual(['serve', '--config', '/etc/jwt-idp-bridge/config.yaml']);
     expect(exec.slice(2)).toEqual(cmd);
-    const cli = io(ENV);
-    expect(await runCli(['config', 'check', '--config', join(DEPLOY, 'config.example.yaml')], cli)).toBe(0);
+    const { code, cli } = await configCheck(join(DEPLOY, 'config.example.yaml'), ENV);
+    expect(code, cli.stderr.join('\n')).toBe(0);
   });
 
   it('stops with SIGTERM, waits longer than the drain, restarts on failure, runs as a dedicated user', () => {

@@ -66,7 +66,7 @@ describe.each(['memory', 'redis'] as const)('/authorize rejects bad requests (%s
     stack = await startStack({
       store,
       clients: [{ clientId: STRICT_APP.clientId, clientSecret: STRICT_APP.clientSecret, redirectUris: [STRICT_APP.redirectUri], identityProviders: ['legacy'], requirePkce: true }],
-      extraIdps: [{ id: 'other', issuer: 'http://other-issuer.invalid', keysEndpoint: 'http://127.0.0.1:9/keys', jwtEndpoint: 'http://127.0.0.1:9/other/jwt' }],
+      extraIdps: [{ id: 'other', issuer: 'http://other-issuer.invalid', keysEndpoint: 'http://127.0.0.1:9/keys', jwtEndpoint: 'http://127.0.0.1:9/other/jwt', allowAnyAudience: true, trustedProxy: 'none' }],
     });
     if (store === 'redis') redis = openRedisStore(stack.keyPrefix);
   });

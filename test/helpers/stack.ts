@@ -68,6 +68,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         keysEndpoint: legacy.jwksUrl,
         jwtEndpoint: `http://127.0.0.1:${wafPort}/login/jwt`,
         headerName: 'x-custom-tkn',
+        // Test tokens carry no aud by default; the fail-closed keys are explicit (#9.3) unless the test sets them.
+        ...(!(options.idp && ('audiences' in options.idp || 'allowAnyAudience' in options.idp)) && { allowAnyAudience: true }),
+        trustedProxy: 'none',
         ...options.idp,
       },
       ...(options.extraIdps ?? []),

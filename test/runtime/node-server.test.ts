@@ -50,6 +50,8 @@ identityProviders:
     keysCache: { timeoutSeconds: 2 }
     jwtEndpoint: http://127.0.0.1:9/login/jwt
     headerName: x-custom-tkn
+    allowAnyAudience: true
+    trustedProxy: none
 clients:
   - clientId: app
     clientSecret: "\${APP_SECRET}"

@@ -17,7 +17,7 @@ describe('store outage', () => {
     config = validateConfig({
       issuer: 'https://accounts.example.com',
       store: { type: 'redis', url: 'redis://127.0.0.1:1', keyPrefix: 'outage:' },
-      identityProviders: [{ id: 'legacy', issuer: 'https://legacy.example', keysEndpoint: 'https://legacy.example/keys', jwtEndpoint: 'https://apps.example.com/auth-new' }],
+      identityProviders: [{ id: 'legacy', issuer: 'https://legacy.example', keysEndpoint: 'https://legacy.example/keys', jwtEndpoint: 'https://apps.example.com/auth-new', allowAnyAudience: true, trustedProxy: 'none' }],
       clients: [{ clientId: 'app', clientSecret: 'app-secret-0123456789', redirectUris: [REDIRECT], identityProviders: ['legacy'] }],
     });
     const store = createRedisStore({ url: config.store.url!, keyPrefix: config.store.keyPrefix, logger: silentLogger });

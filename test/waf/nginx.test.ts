@@ -138,6 +138,7 @@ beforeAll(async () => {
     keysEndpoint: legacy.jwksUrl,
     jwtEndpoint: `${waf.url}${JWT_PATH}`,
     headerName: 'x-custom-tkn',
+    allowAnyAudience: true,
     trustedProxy: { sharedSecretHeader: 'x-waf-secret', sharedSecret: SECRET },
   });
   const idps = [idp('legacy', wafCookie), ...(wafAuth ? [idp('legacy-b', wafAuth)] : [])];

@@ -8,7 +8,7 @@ import { createStore } from '../../src/storage/index.ts';
 const base = `
 issuer: https://accounts.example.com
 identityProviders:
-  - { id: legacy, issuer: https://issuer.example.internal, keysEndpoint: https://issuer.example.internal/keys, jwtEndpoint: https://apps.example.com/login }
+  - { id: legacy, issuer: https://issuer.example.internal, keysEndpoint: https://issuer.example.internal/keys, jwtEndpoint: https://apps.example.com/login, allowAnyAudience: true, trustedProxy: none }
 `;
 const parse = (store: string, env: Record<string, string> = {}) => parseConfig(`${base}store: ${store}\n`, env);
 const problems = (store: string) => {

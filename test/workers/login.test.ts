@@ -39,6 +39,7 @@ beforeAll(async () => {
         keysEndpoint: legacy.jwksUrl,
         jwtEndpoint: `http://127.0.0.1:${wafPort}/login/jwt`,
         headerName: 'x-custom-tkn',
+        allowAnyAudience: true,
         trustedProxy: { sharedSecret: '${WAF_SECRET}' },
       },
     ],

@@ -42,7 +42,19 @@ export async function startDemo(options: { env: Record<string, string | undefine
     store: options.env.REDIS_URL ? { type: 'redis', url: options.env.REDIS_URL, keyPrefix: 'jib-demo:' } : { type: 'memory' },
     logging: { level: options.env.DEMO_LOG_LEVEL ?? 'warn' },
     identityProviders: [
-      { id: 'legacy', issuer: urls.legacyInternal, keysEndpoint: legacy.jwksUrl, jwtEndpoint, headerName: 'x-custom-tkn', loginUrl: `${urls.legacy}/login`, algorithms: ['ES256'] },
+      {
+        id: 'legacy',
+        issuer: urls.legacyInternal,
+        keysEndpoint: legacy.jwksUrl,
+        jwtEndpoint,
+        headerName: 'x-custom-tkn',
+        loginUrl: `${urls.legacy}/login`,
+        algorithms: ['ES256'],
+        // The demo's legacy app mints tokens without aud, and its WAF runs on loopback beside the bridge:
+        // both fail-closed settings are opted out explicitly, as an operator would have to (#9.3).
+        allowAnyAudience: true,
+        trustedProxy: 'none',
+      },
     ],
     clients: [{ clientId: 'new-app', clientSecret, redirectUris: [`${urls.newApp}/callback`], identityProviders: ['legacy'] }],
   });

@@ -23,6 +23,8 @@ export async function buildWorkerBridge(env: WorkerEnv): Promise<Hono<BridgeEnv>
     signingJwks: signingJwks(env, config),
     // Called as a plain function: workerd rejects `fetch` invoked as a method of another object ("Illegal invocation").
     fetch: (input, init) => fetch(input, init),
+    // workerd forbids awaiting I/O another request started: each request fetches legacy keys itself.
+    shareInflightFetches: false,
     // Set by Cloudflare's edge for the connecting client; a client cannot forge it there.
     remoteAddress: (c) => c.req.header('cf-connecting-ip'),
   });

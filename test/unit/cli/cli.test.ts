@@ -24,6 +24,8 @@ identityProviders:
     keysEndpoint: ${legacy.jwksUrl}
     jwtEndpoint: https://apps.example.com/existing/auth-new
     headerName: x-custom-tkn
+    allowAnyAudience: true
+    trustedProxy: none
 clients:
   - clientId: new-app
     clientSecret: "\${NEW_APP_SECRET}"
@@ -121,5 +123,19 @@ describe('jwt-idp-bridge CLI', () => {
     expect(failed.code).toBe(1);
     const usage = await run(process.execPath, [BIN, 'nonsense'], { env }).catch((error) => error);
     expect(usage.code).toBe(2);
+  });
+});
+
+describe('clients secret (#9.15)', () => {
+  it('prints a fresh 256-bit secret of 43 characters from [A-Za-z0-9_-]', async () => {
+    const secrets = new Set<string>();
+    for (let i = 0; i < 20; i++) {
+      const cli = io();
+      expect(await runCli(['clients', 'secret'], cli)).toBe(0);
+      expect(cli.stdout).toHaveLength(1);
+      expect(cli.stdout[0]).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      secrets.add(cli.stdout[0]!);
+    }
+    expect(secrets.size).toBe(20);
   });
 });

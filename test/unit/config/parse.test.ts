@@ -5,7 +5,7 @@ import { parseConfig, validateConfig } from '../../../src/config/parse.ts';
 const base = {
   issuer: 'https://accounts.example.com',
   identityProviders: [
-    { id: 'legacy', issuer: 'https://issuer.example.internal', keysEndpoint: 'https://issuer.example.internal/keys', jwtEndpoint: 'https://apps.example.com/existing/auth-new' },
+    { id: 'legacy', issuer: 'https://issuer.example.internal', keysEndpoint: 'https://issuer.example.internal/keys', jwtEndpoint: 'https://apps.example.com/existing/auth-new', audiences: ['bridge'], trustedProxy: 'none' },
   ],
   clients: [{ clientId: 'new-app', clientSecret: 'a-long-enough-secret', redirectUris: ['https://new.example.com/callback'], identityProviders: ['legacy'] }],
 };
@@ -93,6 +93,7 @@ identityProviders:
     issuer: \${LEGACY_ISSUER}
     keysEndpoint: https://issuer.example.internal/keys
     jwtEndpoint: https://apps.example.com/existing/auth-new
+    audiences: [bridge]
     trustedProxy: { sharedSecret: "\${WAF_SECRET}" }
 clients:
   - clientId: new-app
@@ -115,5 +116,91 @@ clients:
     expect(() => parseConfig('issuer: [unclosed')).toThrow(/not valid YAML or JSON/);
     expect(() => parseConfig('- just\n- a list')).toThrow(/must be a mapping/);
     expect(() => parseConfig('issuer: a\nissuer: b')).toThrow(/not valid YAML or JSON/);
+  });
+});
+
+describe('fail-closed identity provider defaults (#9.3)', () => {
+  const idpProblems = (mutate: (idp: any) => void) => problemsOf((c) => mutate(c.identityProviders[0]));
+
+  it('requires audiences or allowAnyAudience: true, naming the key and both choices', () => {
+    expect(idpProblems((idp) => delete idp.audiences)).toEqual([
+      'identityProviders[0].audiences: is required: list the accepted aud values, or set allowAnyAudience: true to accept any audience',
+    ]);
+    expect(idpProblems((idp) => (idp.audiences = []))).toEqual([
+      'identityProviders[0].audiences: must list at least one audience (or set allowAnyAudience: true instead)',
+    ]);
+    expect(idpProblems((idp) => (idp.allowAnyAudience = true))).toEqual([
+      'identityProviders[0].allowAnyAudience: cannot be combined with audiences: set one of audiences or allowAnyAudience: true',
+    ]);
+    expect(idpProblems((idp) => ((idp.allowAnyAudience = false), delete idp.audiences))).toContain(
+      'identityProviders[0].allowAnyAudience: must be true when set (list audiences instead)',
+    );
+    const any = structuredClone(base) as any;
+    delete any.identityProviders[0].audiences;
+    any.identityProviders[0].allowAnyAudience = true;
+    expect(validateConfig(any).identityProviders[0]).toMatchObject({ audiences: [], allowAnyAudience: true });
+    expect(validateConfig(base).identityProviders[0]).toMatchObject({ audiences: ['bridge'], allowAnyAudience: false });
+  });
+
+  it('requires trustedProxy (an object) or the explicit string none', () => {
+    expect(idpProblems((idp) => delete idp.trustedProxy)).toEqual([
+      'identityProviders[0].trustedProxy: is required: set trustedProxy (sharedSecret and/or sourceCidrs), or trustedProxy: none to accept requests from anywhere',
+    ]);
+    for (const wrong of ['None', true, 'off']) {
+      expect(idpProblems((idp) => (idp.trustedProxy = wrong))).toEqual([
+        'identityProviders[0].trustedProxy: must be an object (sharedSecret and/or sourceCidrs) or the string "none"',
+      ]);
+    }
+    expect(idpProblems((idp) => (idp.trustedProxy = { sharedSecret: 'short' }))).toEqual(['identityProviders[0].trustedProxy.sharedSecret: must be at least 16 characters']);
+    expect(idpProblems((idp) => (idp.trustedProxy = { sharedSecret: 'waf-secret-0123456789' }))).toEqual([]);
+    expect(validateConfig(base).identityProviders[0]!.trustedProxy).toBeUndefined();
+  });
+
+  it('warns once per explicit opt-out, naming the IdP', async () => {
+    const { configWarnings } = await import('../../../src/config/warnings.ts');
+    expect(configWarnings(validateConfig(base))).toEqual([
+      'identityProviders[0] (legacy): trustedProxy: none — the JWT endpoint accepts requests that did not come through the WAF',
+    ]);
+    const config = structuredClone(base) as any;
+    delete config.identityProviders[0].audiences;
+    config.identityProviders[0].allowAnyAudience = true;
+    config.identityProviders[0].trustedProxy = { sharedSecret: 'waf-secret-0123456789' };
+    expect(configWarnings(validateConfig(config))).toEqual([
+      'identityProviders[0] (legacy): allowAnyAudience: true — tokens for any audience are accepted; list audiences to restrict them',
+    ]);
+  });
+
+  it('validates types and jwksUriOrigins', () => {
+    expect(idpProblems((idp) => (idp.types = ['JWT', 'application/at+jwt']))).toEqual([]);
+    expect(idpProblems((idp) => (idp.types = []))).toHaveLength(1);
+    expect(idpProblems((idp) => (idp.types = ['not a type']))).toEqual([
+      'identityProviders[0].types[0]: must be a media type such as "JWT" or "application/at+jwt"',
+    ]);
+    expect(idpProblems((idp) => (idp.jwksUriOrigins = ['https://keys.example.com']))).toEqual([
+      'identityProviders[0].jwksUriOrigins: applies only with discoveryUrl',
+    ]);
+    const discovery = (idp: any) => {
+      delete idp.keysEndpoint;
+      idp.discoveryUrl = 'https://issuer.example.internal/.well-known/openid-configuration';
+    };
+    expect(idpProblems((idp) => (discovery(idp), (idp.jwksUriOrigins = ['https://keys.example.com'])))).toEqual([]);
+    expect(idpProblems((idp) => (discovery(idp), (idp.jwksUriOrigins = ['https://keys.example.com/jwks'])))).toEqual([
+      'identityProviders[0].jwksUriOrigins[0]: must be an origin (scheme://host[:port]) without a path',
+    ]);
+    expect(idpProblems((idp) => (discovery(idp), (idp.jwksUriOrigins = ['http://keys.example.com'])))).toEqual([
+      'identityProviders[0].jwksUriOrigins[0]: must be an https URL (http allowed only for loopback)',
+    ]);
+  });
+});
+
+describe('trustedProxy.sourceCidrs (#9.8: refused here, not only at startup)', () => {
+  it.each([['10.20.0.0/33'], ['not-an-ip'], ['10.0.0.0/'], ['fd00::/129'], ['10.0.0.256'], ['*'], [' 10.0.0.1']])('refuses %j', (cidr) => {
+    const problems = problemsOf((c) => (c.identityProviders[0].trustedProxy = { sourceCidrs: ['10.0.0.0/8', cidr] }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^identityProviders\[0\]\.trustedProxy\.sourceCidrs\[1\]: /);
+  });
+
+  it.each([['10.0.0.0/8'], ['192.168.1.7'], ['10.1.2.3/32'], ['fd00::/8'], ['::1'], ['::ffff:10.0.0.0/104']])('accepts %j', (cidr) => {
+    expect(problemsOf((c) => (c.identityProviders[0].trustedProxy = { sourceCidrs: [cidr] }))).toEqual([]);
   });
 });

@@ -25,7 +25,7 @@ describe('signing keys', () => {
   });
 
   it('verifies its own tokens through getVerificationKey, and nothing signed by another key', async () => {
-    const keys = await loadSigningKeys({ jwks: [await generateSigningJwk('ES256')], requiredAlgs: [], store: newStore(), logger: silentLogger });
+    const keys = await loadSigningKeys({ jwks: [await generateSigningJwk('ES256'), await generateSigningJwk('RS256')], requiredAlgs: [], store: newStore(), logger: silentLogger });
     const own = await new SignJWT({ a: 1 }).setProtectedHeader({ alg: 'ES256', kid: keys.active.kid }).sign(keys.active.privateKey);
     await expect(jwtVerify(own, keys.getVerificationKey)).resolves.toBeTruthy();
     const stranger = await generateKeyPair('ES256');
@@ -47,10 +47,20 @@ describe('signing keys', () => {
   it('refuses public keys, unsupported keys, duplicate kids and a missing algorithm a client needs', async () => {
     const { publicKey } = await generateKeyPair('ES256', { extractable: true });
     const load = (jwks: any[], requiredAlgs: any[] = []) => loadSigningKeys({ jwks, requiredAlgs, store: newStore(), logger: silentLogger });
-    await expect(load([await exportJWK(publicKey)])).rejects.toThrow(new SigningKeyError('signing.keys[0]: must be a private JWK (it has no "d")'));
+    await expect(load([await exportJWK(publicKey)])).rejects.toThrow(new SigningKeyError('signing.keys[0]', 'must be a private JWK (it has no "d")'));
     await expect(load([{ kty: 'oct', k: 'c2VjcmV0' }])).rejects.toThrow(/signing.keys\[0\]: unsupported key/);
     const key = await generateSigningJwk('ES256');
     await expect(load([key, key])).rejects.toThrow(/duplicate kid/);
-    await expect(load([key], ['EdDSA'])).rejects.toThrow(/asks for EdDSA ID tokens but no EdDSA key/);
+    await expect(load([await generateSigningJwk('RS256'), key], ['EdDSA'])).rejects.toThrow(/asks for EdDSA ID tokens but no EdDSA key/);
+  });
+
+  it('refuses a configured key set without an RS256 key (discovery must list RS256), naming signing.keys', async () => {
+    const load = (jwks: any[]) => loadSigningKeys({ jwks, requiredAlgs: [], store: newStore(), logger: silentLogger });
+    const error = await load([await generateSigningJwk('ES256'), await generateSigningJwk('EdDSA')]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SigningKeyError);
+    expect((error as SigningKeyError).path).toBe('signing.keys');
+    expect((error as Error).message).toMatch(/^signing\.keys: must include an RS256 key/);
+    const ok = await load([await generateSigningJwk('ES256'), await generateSigningJwk('RS256')]);
+    expect(ok.algorithms).toEqual(['ES256', 'RS256']);
   });
 });

@@ -176,6 +176,14 @@ const hostile: HostileCase[] = [
   { name: 'aud mismatch', token: () => mint({ aud: 'other-app' }), reason: 'audience_mismatch', variant: ['aud', { audiences: ['bridge', 'bridge-2'] }] },
   { name: 'aud missing when audiences are configured', token: () => mint(), reason: 'audience_mismatch', variant: ['aud', { audiences: ['bridge', 'bridge-2'] }] },
   { name: 'aud array without a configured value', token: () => mint({ aud: ['a', 'b'] }), reason: 'audience_mismatch', variant: ['aud', { audiences: ['bridge', 'bridge-2'] }] },
+  // typ allow-list (#9.3)
+  { name: 'typ absent when types are configured', token: () => mint({}, { header: { typ: undefined } }), reason: 'type_not_allowed', variant: ['types-jwt', { types: ['JWT'] }] },
+  { name: 'typ not in types', token: () => mint({}, { header: { typ: 'at+jwt' } }), reason: 'type_not_allowed', variant: ['types-jwt', { types: ['JWT'] }] },
+  { name: 'typ application/ prefix with another type', token: () => mint({}, { header: { typ: 'application/secevent+jwt' } }), reason: 'type_not_allowed', variant: ['types-jwt', { types: ['JWT'] }] },
+  { name: 'typ not a string', token: () => mint({}, { header: { typ: 7 } }), reason: 'type_not_allowed', variant: ['types-jwt', { types: ['JWT'] }] },
+  { name: 'typ with a different media-type subtree', token: () => mint({}, { header: { typ: 'text/jwt' } }), reason: 'type_not_allowed', variant: ['types-jwt', { types: ['JWT'] }] },
+  // auth_time (OIDC Core §2): the user cannot have authenticated in the future
+  { name: 'auth_time in the future beyond the tolerance', token: () => mint({ auth_time: now() + 31 }), reason: 'not_yet_valid' },
   // bound claims
   ...boundClaimCases(),
 ];
@@ -281,6 +289,7 @@ describe('accepted tokens', () => {
     ['iat in the future within the tolerance', () => mint({ iat: now() + 29 })],
     ['iat exactly at the maximum age plus tolerance', () => mint({ iat: now() - 3600 - 30 })],
     ['sub of 255 characters', () => mint({ sub: 'a'.repeat(255) })],
+    ['auth_time in the future within the tolerance', () => mint({ auth_time: now() + 30 })],
     ['no kid (single ES256 key fits)', () => mint({}, { header: { kid: undefined } })],
     ['jku ignored when the key is the issuer\'s own', () => mint({}, { header: { jku: attacker.jwksUrl } })],
   ] as const)('%s', async (_name, make) => {
@@ -295,8 +304,27 @@ describe('accepted tokens', () => {
     expect(result.authTime).toBe(now() - 100);
     expect(result.amr).toEqual(['pwd', 'otp']);
     expect(result.profile).toEqual({ email: 'alice@example.com' });
-    expect(result.checks.map((c) => c.name)).toEqual(['token', 'format', 'alg', 'header', 'key', 'signature', 'iss', 'aud', 'exp', 'iat', 'sub']);
+    expect(result.checks.map((c) => c.name)).toEqual(['token', 'format', 'alg', 'header', 'key', 'signature', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'sub']);
     expect(result.checks.every((c) => c.ok)).toBe(true);
+  });
+
+  it.each([
+    ['JWT', 'JWT'],
+    ['jwt', 'JWT'],
+    ['application/JWT', 'JWT'],
+    ['JWT', 'application/jwt'],
+    ['at+jwt', 'application/at+JWT'],
+    ['Application/At+Jwt', 'at+jwt'],
+  ])('typ %s is allowed by types [%s] (RFC 7515 §4.1.9)', async (typ, allowed) => {
+    const result = await verifier(`types:${allowed}`, { types: [allowed] }).verifyToken(await mint({}, { header: { typ } }));
+    if (!result.ok) throw new Error(result.detail);
+    expect(result.checks.find((c) => c.name === 'typ')).toMatchObject({ ok: true, detail: expect.stringContaining(JSON.stringify(typ)) });
+  });
+
+  it('without types, any typ (or none) is accepted and no typ check is shown', async () => {
+    const result = await verifier().verifyToken(await mint({}, { header: { typ: undefined } }));
+    if (!result.ok) throw new Error(result.detail);
+    expect(result.checks.map((c) => c.name)).not.toContain('typ');
   });
 
   it('authTime falls back to iat; amr is omitted when absent', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { duration } from '../../../src/legacy/claim-checks.ts';
+import type { Logger } from '../../../src/observability/logger.ts';
 import { boundClaimMatches, globMatch, mapClaims, readClaim } from '../../../src/legacy/index.ts';
 
 describe('readClaim (claim name or RFC 6901 JSON Pointer)', () => {
@@ -104,6 +105,59 @@ describe('mapClaims', () => {
     const profile = mapClaims(claims, { groups: 'roles' });
     (profile.groups as string[]).push('b');
     expect(claims.roles).toEqual(['a']);
+  });
+});
+
+describe('mapClaims: standard claims are typed (OIDC Core §5.1, #9.10)', () => {
+  const capture = () => {
+    const events: Record<string, unknown>[] = [];
+    const at = (level: string) => (fields: Record<string, unknown>) => void events.push({ level, ...fields });
+    const log: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: () => log };
+    return { events, drop: { idpId: 'legacy', log } };
+  };
+  const all = {
+    email_verified: 'email_verified',
+    phone_number_verified: 'phone_number_verified',
+    updated_at: 'updated_at',
+    groups: 'groups',
+    email: 'email',
+    name: 'name',
+    address: 'address',
+    custom: 'custom',
+  };
+
+  it('keeps well-typed values and coerces "true"/"false" and a single group string', () => {
+    const { events, drop } = capture();
+    const profile = mapClaims(
+      { email_verified: 'true', phone_number_verified: false, updated_at: 1700000000, groups: 'admins', email: 'a@example.com', name: 'A', address: { country: 'DE' }, custom: 7 },
+      all,
+      drop,
+    );
+    expect(profile).toEqual({ email_verified: true, phone_number_verified: false, updated_at: 1700000000, groups: ['admins'], email: 'a@example.com', name: 'A', address: { country: 'DE' }, custom: 7 });
+    expect(mapClaims({ email_verified: 'false', groups: ['a', 1, null, 'b', { x: 1 }] }, all, drop)).toEqual({ email_verified: false, groups: ['a', 'b'] });
+    expect(events).toEqual([]);
+  });
+
+  it('drops ill-typed values and logs the claim name and expected type, never the value', () => {
+    const { events, drop } = capture();
+    const profile = mapClaims(
+      { email_verified: 'yes', phone_number_verified: 1, updated_at: '1700000000', groups: { admin: true }, email: ['secret-a@example.com'], name: 42, address: 'Main St 1' },
+      all,
+      drop,
+    );
+    expect(profile).toEqual({});
+    expect(events.map((e) => [e.event, e.claim, e.expected])).toEqual([
+      ['legacy.claim_dropped', 'email_verified', 'boolean'],
+      ['legacy.claim_dropped', 'phone_number_verified', 'boolean'],
+      ['legacy.claim_dropped', 'updated_at', 'number'],
+      ['legacy.claim_dropped', 'groups', 'string array'],
+      ['legacy.claim_dropped', 'email', 'string'],
+      ['legacy.claim_dropped', 'name', 'string'],
+      ['legacy.claim_dropped', 'address', 'object'],
+    ]);
+    expect(events.every((e) => e.idp === 'legacy' && e.level === 'warn')).toBe(true);
+    expect(JSON.stringify(events)).not.toContain('secret-a@example.com');
+    expect(JSON.stringify(events)).not.toContain('Main St');
   });
 });
 

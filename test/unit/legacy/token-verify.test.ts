@@ -95,3 +95,29 @@ describe('token verify', () => {
 function b64(value: object): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
+
+describe('token verify: the typ check (#9.3)', () => {
+  it('shows typ as a check when types is set, and the type_not_allowed reason with a hint', async () => {
+    const typed = legacyTestConfig(issuer, { types: ['application/JWT'] });
+    const lines: string[] = [];
+    const code = await runTokenVerify({ config: typed, idpId: 'legacy', token: await issuer.mint({ sub: 'alice' }), clock, out: (line) => lines.push(line) });
+    expect(code).toBe(0);
+    expect(lines).toContainEqual(expect.stringMatching(/^PASS\s+typ\s+"JWT" \(allowed: application\/JWT\)$/));
+
+    const rejected: string[] = [];
+    const token = await issuer.mint({ sub: 'alice' }, { header: { typ: 'at+jwt' } });
+    expect(await runTokenVerify({ config: typed, idpId: 'legacy', token, clock, out: (line) => rejected.push(line) })).toBe(1);
+    expect(rejected).toContainEqual(expect.stringMatching(/^FAIL\s+typ\s+"at\+jwt" is not allowed \(allowed: application\/JWT\)$/));
+    expect(rejected.at(-1)).toMatch(/^RESULT  rejected: type_not_allowed — the token's typ header must be one of identityProviders\[legacy\]\.types/);
+  });
+
+  it('a dropped claim is logged by the verifier with the request logger', async () => {
+    const { createLegacyVerifier } = await import('../../../src/legacy/index.ts');
+    const events: Record<string, unknown>[] = [];
+    const log = { debug: () => {}, info: () => {}, warn: (f: Record<string, unknown>) => void events.push(f), error: () => {}, child: () => log };
+    const verifier = createLegacyVerifier(legacyTestConfig(issuer).identityProviders[0]!, { clock, logger: log as never });
+    const result = await verifier.verifyToken(await issuer.mint({ sub: 'alice', email_verified: 'maybe', email: 'alice@example.com' }));
+    expect(result.ok && result.profile).toEqual({ email: 'alice@example.com' });
+    expect(events).toEqual([{ event: 'legacy.claim_dropped', idp: 'legacy', claim: 'email_verified', expected: 'boolean' }]);
+  });
+});

@@ -20,6 +20,8 @@ function bridgeConfig(overrides: Record<string, unknown> = {}) {
         keysEndpoint: 'https://issuer.example.internal/keys',
         jwtEndpoint: 'https://apps.example.com/existing/auth-new',
         headerName: 'x-custom-tkn',
+        allowAnyAudience: true,
+        trustedProxy: 'none',
       },
     ],
     clients: [{ clientId: 'new-app', clientSecret: '${NEW_APP_SECRET}', redirectUris: ['https://new.example.com/callback'], identityProviders: ['legacy'] }],

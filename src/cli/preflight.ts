@@ -1,0 +1,21 @@
+import type { Config } from '../config/schema.ts';
+import { ConfigError } from '../config/errors.ts';
+import { importSigningKeys, SigningKeyError, type SigningAlg } from '../keys/signing-keys.ts';
+import { readSigningJwks } from '../runtime/node.ts';
+
+/**
+ * The checks beyond the schema that need files or key imports (signing.keys): run by `config check` and by `serve`
+ * before it listens, so both refuse the same configurations with the same key path (#9.8).
+ */
+export async function preflightConfig(config: Config, configFile: string): Promise<void> {
+  try {
+    const jwks = await readSigningJwks(config, configFile);
+    // Without configured keys the bridge generates one per algorithm (RS256 first): nothing to check.
+    if (!jwks.length) return;
+    const requiredAlgs = [...new Set(config.clients.map((client) => client.idTokenSignedResponseAlg as SigningAlg))];
+    await importSigningKeys(jwks, requiredAlgs);
+  } catch (error) {
+    if (error instanceof SigningKeyError) throw new ConfigError([{ path: error.path, message: error.detail }]);
+    throw error;
+  }
+}

@@ -1,6 +1,7 @@
 import { loadConfigFile } from '../config/load.ts';
+import { createLogger } from '../observability/create-logger.ts';
 import { createPinoLogger } from '../observability/pino.ts';
-import { closeOnSignals, configuredHeaderNames, startNodeServer } from '../runtime/node.ts';
+import { closeOnSignals, startNodeServer } from '../runtime/node.ts';
 import type { CliIo } from './main.ts';
 
 /** `serve`: the bridge with a config file, or the local demo stack without one. Runs until a signal. */
@@ -14,7 +15,7 @@ export async function serve(configFile: string | undefined, io: CliIo): Promise<
     return new Promise<number>(() => undefined);
   }
   const config = await loadConfigFile(configFile, io.env);
-  const logger = createPinoLogger({ level: config.logging.level, extraHeaders: configuredHeaderNames(config) });
+  const logger = createLogger(createPinoLogger, config);
   const server = await startNodeServer({ config, configFile, logger });
   closeOnSignals(server, logger);
   return new Promise<number>(() => undefined);

@@ -136,7 +136,7 @@ describe('upstash store', () => {
       expect(Date.now() - started).toBeLessThan(3_000);
       standIn.setAvailable(true);
       await store.ping();
-      expect(lines.map((l) => l.event)).toEqual(['store.redis_unavailable', 'store.redis_ready']);
+      expect(lines.map((l) => [l.event, l.store])).toEqual([['store.unavailable', 'upstash'], ['store.ready', 'upstash']]);
       expect(JSON.stringify(lines)).not.toContain(standIn.token);
       expect(JSON.stringify(lines)).not.toContain('secret');
     } finally {

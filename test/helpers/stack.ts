@@ -5,8 +5,9 @@ import type { Config } from '../../src/config/schema.ts';
 import { createUserDirectory } from '../../src/identity/user-directory.ts';
 import type { UserDirectory } from '../../src/identity/user.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
+import { createLogger } from '../../src/observability/create-logger.ts';
 import { createPinoLogger } from '../../src/observability/pino.ts';
-import { configuredHeaderNames, startNodeServer, type RunningServer } from '../../src/runtime/node.ts';
+import { startNodeServer, type RunningServer } from '../../src/runtime/node.ts';
 import type { Store } from '../../src/storage/port.ts';
 import { createRedisStore } from '../../src/storage/redis.ts';
 import { Browser } from './browser.ts';
@@ -79,7 +80,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ],
   });
   const logs: string[] = [];
-  const logger = createPinoLogger({ level: config.logging.level, extraHeaders: configuredHeaderNames(config), destination: { write: (line: string) => void logs.push(line) } });
+  const logger = createLogger(createPinoLogger, config, { destination: { write: (line: string) => void logs.push(line) } });
   const bridge = await startNodeServer({ config, logger, ...(options.clock && { clock: options.clock }) });
   const waf = await startWafProxy({ port: wafPort, upstream: bridge.url, headerName: 'x-custom-tkn', ...(options.wafHeaders && { addHeaders: options.wafHeaders }) });
 

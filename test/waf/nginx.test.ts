@@ -13,8 +13,9 @@ import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/parse.ts';
+import { createLogger } from '../../src/observability/create-logger.ts';
 import { createPinoLogger } from '../../src/observability/pino.ts';
-import { configuredHeaderNames, startNodeServer, type RunningServer } from '../../src/runtime/node.ts';
+import { startNodeServer, type RunningServer } from '../../src/runtime/node.ts';
 import { discoverApp } from '../helpers/app-client.ts';
 import { Browser } from '../helpers/browser.ts';
 import { startLegacyIssuer, type LegacyIssuer } from '../helpers/legacy-issuer.ts';
@@ -152,7 +153,7 @@ beforeAll(async () => {
       { clientId: SPA.clientId, redirectUris: [SPA.redirectUri], identityProviders: idps.map((i) => i.id) },
     ],
   });
-  const logger = createPinoLogger({ level: 'info', extraHeaders: configuredHeaderNames(config), destination: { write: (line: string) => void logs.push(line) } });
+  const logger = createLogger(createPinoLogger, config, { destination: { write: (line: string) => void logs.push(line) } });
   bridge = await startNodeServer({ config, logger });
 });
 

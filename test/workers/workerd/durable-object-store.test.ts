@@ -2,7 +2,8 @@ import { env } from 'cloudflare:workers';
 import type { DurableObjectNamespace } from '@cloudflare/workers-types';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/observability/logger.ts';
-import { createDurableObjectStore, shardOf, type BridgeStoreObject } from '../../../src/storage/durable-object.ts';
+import type { BridgeStoreObject } from '../../../src/storage/bridge-store-object.ts';
+import { createDurableObjectStore, shardOf } from '../../../src/storage/durable-object-store.ts';
 import { describeStoreContract } from '../../contract/store-contract.ts';
 
 /** The shared storage contract, inside workerd, against the real Durable Object class bound in wrangler.toml. */

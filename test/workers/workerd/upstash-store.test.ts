@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/observability/logger.ts';
 import { createUpstashStore } from '../../../src/storage/upstash.ts';
 import { describeStoreContract } from '../../contract/store-contract.ts';
+import { pollUntil } from '../../helpers/poll-until.ts';
 
 /**
  * The Upstash adapter inside workerd (its Cloudflare build, Workers fetch), against the loopback REST stand-in that
@@ -21,11 +22,7 @@ describeStoreContract('upstash (in workerd)', async () => {
     store,
     peer,
     pttl: (key) => admin.pttl(keyPrefix + key),
-    async expire(key) {
-      for (let i = 0; i < 200 && (await admin.exists(keyPrefix + key)) === 1; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-    },
+    expire: (key) => pollUntil(async () => (await admin.exists(keyPrefix + key)) === 0, { what: `Redis to expire ${key}` }),
     async cleanup() {
       const sweeper = createUpstashStore({ url, token, keyPrefix, logger: silentLogger });
       for (const key of await sweeper.list('')) await sweeper.delete(key);

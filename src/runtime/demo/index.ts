@@ -53,7 +53,7 @@ export async function startDemo(options: { env: Record<string, string | undefine
   const bridge = await startNodeServer({ config, logger });
   try {
     servers.push(await listen(legacy.app, base + 1, 'localhost'));
-    const waf = createWafApp({ jwtEndpointPath: JWT_ENDPOINT_PATH, bridgeJwtEndpoint: `${urls.bridge}/login/jwt`, legacyUpstream: urls.legacyInternal, headerName: 'x-custom-tkn', sessionCookie: SESSION_COOKIE });
+    const waf = createWafApp({ jwtEndpoints: { [JWT_ENDPOINT_PATH]: `${urls.bridge}/login/jwt` }, fallbackUpstream: urls.legacyInternal, headerName: 'x-custom-tkn', sessionCookie: SESSION_COOKIE });
     servers.push(await listen(waf, base, 'localhost'));
     servers.push(await listen(createNewApp({ publicUrl: urls.newApp, issuer: urls.bridge, clientId: 'new-app', clientSecret, legacyUrl: urls.legacy }), base + 3, 'localhost'));
   } catch (error) {

@@ -7,7 +7,7 @@ import { StoreUnavailableError } from '../../src/storage/port.ts';
 import { createRedisStore } from '../../src/storage/redis.ts';
 import { createUpstashStore } from '../../src/storage/upstash.ts';
 import { startUpstashStandIn, type UpstashStandIn } from '../helpers/upstash-rest.ts';
-import { pollUntil } from '../helpers/poll-until.ts';
+import { redisTtlHarness } from './redis-ttl.ts';
 import { describeStoreContract } from './store-contract.ts';
 
 /**
@@ -47,9 +47,7 @@ describeStoreContract('upstash', async () => {
   return {
     store,
     peer,
-    pttl: (key) => admin.pttl(keyPrefix + key),
-    // Real TTLs (50 ms): Redis expires the key itself.
-    expire: (key) => pollUntil(async () => (await admin.exists(keyPrefix + key)) === 0, { what: `Redis to expire ${key}` }),
+    ...redisTtlHarness(admin, keyPrefix),
     async cleanup() {
       await Promise.all([store.close(), peer.close()]);
       await deleteKeys(admin, keyPrefix);

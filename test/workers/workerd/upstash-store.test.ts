@@ -3,8 +3,8 @@ import { Redis } from '@upstash/redis/cloudflare';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/observability/logger.ts';
 import { createUpstashStore } from '../../../src/storage/upstash.ts';
+import { redisTtlHarness } from '../../contract/redis-ttl.ts';
 import { describeStoreContract } from '../../contract/store-contract.ts';
-import { pollUntil } from '../../helpers/poll-until.ts';
 
 /**
  * The Upstash adapter inside workerd (its Cloudflare build, Workers fetch), against the loopback REST stand-in that
@@ -21,8 +21,7 @@ describeStoreContract('upstash (in workerd)', async () => {
   return {
     store,
     peer,
-    pttl: (key) => admin.pttl(keyPrefix + key),
-    expire: (key) => pollUntil(async () => (await admin.exists(keyPrefix + key)) === 0, { what: `Redis to expire ${key}` }),
+    ...redisTtlHarness(admin, keyPrefix),
     async cleanup() {
       const sweeper = createUpstashStore({ url, token, keyPrefix, logger: silentLogger });
       for (const key of await sweeper.list('')) await sweeper.delete(key);

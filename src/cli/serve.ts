@@ -1,7 +1,8 @@
 import { loadConfigFile } from '../config/load.ts';
 import { configWarnings } from '../config/warnings.ts';
+import { createLogger } from '../observability/create-logger.ts';
 import { createPinoLogger } from '../observability/pino.ts';
-import { closeOnSignals, configuredHeaderNames, startNodeServer } from '../runtime/node.ts';
+import { closeOnSignals, startNodeServer } from '../runtime/node.ts';
 import type { CliIo } from './main.ts';
 import { preflightConfig } from './preflight.ts';
 
@@ -18,7 +19,7 @@ export async function serve(configFile: string | undefined, io: CliIo): Promise<
   const config = await loadConfigFile(configFile, io.env);
   // The same checks as `config check`, before anything listens (#9.8).
   await preflightConfig(config, configFile);
-  const logger = createPinoLogger({ level: config.logging.level, extraHeaders: configuredHeaderNames(config) });
+  const logger = createLogger(createPinoLogger, config);
   for (const line of configWarnings(config)) logger.warn({ event: 'config.opt_out' }, line);
   const server = await startNodeServer({ config, configFile, logger });
   closeOnSignals(server, logger);

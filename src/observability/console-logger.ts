@@ -1,3 +1,4 @@
+import type { LoggerOptions } from './create-logger.ts';
 import type { Logger } from './logger.ts';
 import { SECRET_FIELDS } from './secret-fields.ts';
 
@@ -7,12 +8,10 @@ import { SECRET_FIELDS } from './secret-fields.ts';
  * bindings, fields, `msg`) so that queries work the same on both runtimes. Secrets are redacted like pino's paths do:
  * a secret field at the top level, one level deep, and under `headers`, `req.headers`, `params` and `body`.
  */
-export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
-
 type Method = 'debug' | 'info' | 'warn' | 'error';
 export type LogSink = (level: Method, entry: Record<string, unknown>) => void;
 
-const RANK: Record<LogLevel, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
+const RANK: Record<LoggerOptions['level'], number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
 const CENSOR = '[redacted]';
 
 /** Each level through its console method, so Workers Logs records the level too. */
@@ -23,7 +22,7 @@ export const consoleSink: LogSink = (level, entry) => {
   else console.error(entry);
 };
 
-export function createConsoleLogger(options: { level: LogLevel; extraHeaders?: string[]; sink?: LogSink; clock?: { now(): number } }): Logger {
+export function createConsoleLogger(options: LoggerOptions & { sink?: LogSink; clock?: { now(): number } }): Logger {
   const threshold = RANK[options.level];
   const secrets = new Set([...SECRET_FIELDS, ...(options.extraHeaders ?? [])].map((name) => name.toLowerCase()));
   const sink = options.sink ?? consoleSink;

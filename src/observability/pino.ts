@@ -1,4 +1,5 @@
-import { pino, type DestinationStream, type Level } from 'pino';
+import { pino, type DestinationStream } from 'pino';
+import type { LoggerOptions } from './create-logger.ts';
 import type { Logger } from './logger.ts';
 import { SECRET_FIELDS } from './secret-fields.ts';
 
@@ -7,7 +8,7 @@ import { SECRET_FIELDS } from './secret-fields.ts';
  * never logs secrets on purpose, and these paths catch them if a header or body object is ever logged.
  * `extraHeaders` are the configured legacy and shared-secret header names.
  */
-export function createPinoLogger(options: { level: Level | 'silent'; extraHeaders?: string[]; destination?: DestinationStream }): Logger {
+export function createPinoLogger(options: LoggerOptions & { destination?: DestinationStream }): Logger {
   const names = [...new Set([...SECRET_FIELDS, ...(options.extraHeaders ?? [])])];
   const paths = names.flatMap((name) => {
     const key = /^[A-Za-z_$][\w$]*$/.test(name) ? name : `["${name}"]`;

@@ -15,11 +15,6 @@ export interface Bridge {
   store: Store;
 }
 
-/** Secret-bearing header names from the config (legacy JWT and shared-secret headers), for log redaction. */
-export function configuredHeaderNames(config: Config): string[] {
-  return config.identityProviders.flatMap((idp) => [idp.headerName, ...(idp.trustedProxy ? [idp.trustedProxy.sharedSecretHeader] : [])]);
-}
-
 /**
  * Builds every dependency once (keys imported, one legacy verifier and key cache per IdP) and the app.
  * Shared by the Node entry, the CLI and tests; reads no environment.

@@ -7,12 +7,11 @@ import type { JWK } from 'jose';
 import { systemClock, type Clock } from '../clock.ts';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../observability/logger.ts';
+import { createLogger } from '../observability/create-logger.ts';
 import { createPinoLogger } from '../observability/pino.ts';
 import { SigningKeyError } from '../keys/signing-keys.ts';
 import { createStore } from '../storage/index.ts';
-import { composeBridge, configuredHeaderNames } from './compose.ts';
-
-export { configuredHeaderNames } from './compose.ts';
+import { composeBridge } from './compose.ts';
 
 /** Reads `signing.keys` entries: `{ file }` relative to the config file's folder, or inline `{ jwk }`. */
 export async function readSigningJwks(config: Config, configFile?: string): Promise<JWK[]> {
@@ -39,7 +38,7 @@ export interface RunningServer {
 export async function startNodeServer(options: { config: Config; configFile?: string; logger?: Logger; clock?: Clock; port?: number; host?: string }): Promise<RunningServer> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? createPinoLogger({ level: config.logging.level, extraHeaders: configuredHeaderNames(config) });
+  const logger = options.logger ?? createLogger(createPinoLogger, config);
   const store = createStore(config.store, { clock, logger });
   try {
     const signingJwks = await readSigningJwks(config, options.configFile);

@@ -1,6 +1,7 @@
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import type { Logger } from '../observability/logger.ts';
-import { checkTtl, StoreUnavailableError, type Store } from './port.ts';
+import { createOutageGuard } from './outage.ts';
+import { checkTtl, type Store } from './port.ts';
 import { COMPARE_AND_SWAP_LUA, compareAndSwapArgs, prefixHasHashTag, redisKey, SCAN_COUNT, scanPattern } from './redis-schema.ts';
 
 export { escapeGlob } from './redis-schema.ts';
@@ -85,34 +86,22 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   client.defineCommand(COMPARE_AND_SWAP, { numberOfKeys: 1, lua: COMPARE_AND_SWAP_LUA });
   const cas = client as unknown as WithCompareAndSwap;
 
+  const guard = createOutageGuard({
+    store: 'redis',
+    logger,
+    describe: (error) => redact(error instanceof Error ? error.message : String(error)),
+    // ioredis reports the connection state itself; a failed command (e.g. a WRONGTYPE reply) is not an outage.
+    trackCalls: false,
+    // While Redis is known to be down, fail at once instead of queueing every request until the next retry.
+    failFast: () => guard.isDown && client.status !== 'ready',
+  });
   // Without an 'error' listener ioredis prints to the console; log one event per outage instead of per retry.
-  let outage = false;
-  const onError = (error: unknown) => {
-    if (outage) return;
-    outage = true;
-    logger.warn({ event: 'store.redis_unavailable', error: redact(error instanceof Error ? error.message : String(error)) }, 'redis connection error');
-  };
-  const onReady = () => {
-    if (outage) logger.info({ event: 'store.redis_ready' }, 'redis connection restored');
-    outage = false;
-  };
+  const onError = (error: unknown) => guard.down(error);
+  const onReady = () => guard.up();
   client.on('error', onError);
   client.on('ready', onReady);
-
+  const run = guard.run;
   let closed = false;
-  /** The ONE place where client and connection errors become StoreUnavailableError (message redacted). */
-  async function run<T>(operation: string, command: () => Promise<T>): Promise<T> {
-    if (closed) throw new StoreUnavailableError('redis store is closed');
-    // While Redis is known to be down, fail at once instead of queueing every request until the next retry.
-    if (outage && client.status !== 'ready') throw new StoreUnavailableError(`redis ${operation} failed: unreachable`);
-    try {
-      return await command();
-    } catch (error) {
-      const message = redact(error instanceof Error ? error.message : String(error));
-      const cause = Object.assign(new Error(message), { name: error instanceof Error ? error.name : 'Error' });
-      throw new StoreUnavailableError(`redis ${operation} failed: ${message}`, { cause });
-    }
-  }
   const k = (key: string) => redisKey(keyPrefix, key);
 
   return {
@@ -161,6 +150,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     async close() {
       if (closed) return;
       closed = true;
+      guard.close();
       client.off('error', onError);
       client.off('ready', onReady);
       if (!owned) return;

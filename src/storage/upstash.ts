@@ -1,6 +1,7 @@
 import { Redis } from '@upstash/redis/cloudflare';
 import type { Logger } from '../observability/logger.ts';
-import { checkTtl, StoreUnavailableError, type Store } from './port.ts';
+import { createOutageGuard } from './outage.ts';
+import { checkTtl, type Store } from './port.ts';
 import { COMPARE_AND_SWAP_LUA, compareAndSwapArgs, prefixHasHashTag, redisKey, SCAN_COUNT, scanPattern } from './redis-schema.ts';
 
 /**
@@ -44,24 +45,8 @@ export function createUpstashStore(options: UpstashStoreOptions): Store {
   const compareAndSwap = client.createScript<number>(COMPARE_AND_SWAP_LUA);
   const k = (key: string) => redisKey(keyPrefix, key);
 
-  let closed = false;
-  let outage = false;
-  /** The ONE place where client and HTTP errors become StoreUnavailableError (without the command or the token). */
-  async function run<T>(operation: string, command: () => Promise<T>): Promise<T> {
-    if (closed) throw new StoreUnavailableError('upstash store is closed');
-    try {
-      const result = await command();
-      if (outage) logger.info({ event: 'store.redis_ready' }, 'upstash reachable again');
-      outage = false;
-      return result;
-    } catch (error) {
-      const message = describeError(error, token);
-      if (!outage) logger.warn({ event: 'store.redis_unavailable', error: message }, 'upstash request failed');
-      outage = true;
-      const cause = Object.assign(new Error(message), { name: error instanceof Error ? error.name : 'Error' });
-      throw new StoreUnavailableError(`upstash ${operation} failed: ${message}`, { cause });
-    }
-  }
+  const guard = createOutageGuard({ store: 'upstash', logger, describe: (error) => describeError(error, token) });
+  const run = guard.run;
 
   return {
     get: (key) => run('get', () => client.get<string>(k(key))),
@@ -103,7 +88,7 @@ export function createUpstashStore(options: UpstashStoreOptions): Store {
     },
     async close() {
       // HTTP: nothing to disconnect. Later calls are refused, as with every adapter.
-      closed = true;
+      guard.close();
     },
   };
 }

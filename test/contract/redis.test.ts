@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { silentLogger } from '../../src/observability/logger.ts';
 import { createRedisStore } from '../../src/storage/redis.ts';
-import { untilExpired } from '../helpers/redis-expiry.ts';
+import { redisTtlHarness } from './redis-ttl.ts';
 import { describeStoreContract } from './store-contract.ts';
 
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -16,8 +16,7 @@ describeStoreContract('redis', async () => {
   return {
     store,
     peer,
-    pttl: (key) => admin.pttl(keyPrefix + key),
-    expire: (key) => untilExpired(admin, keyPrefix + key),
+    ...redisTtlHarness(admin, keyPrefix),
     async cleanup() {
       const sweeper = createRedisStore({ url, keyPrefix, logger: silentLogger });
       for (const key of await sweeper.list('')) await sweeper.delete(key);

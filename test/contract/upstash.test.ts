@@ -7,7 +7,7 @@ import { StoreUnavailableError } from '../../src/storage/port.ts';
 import { createRedisStore } from '../../src/storage/redis.ts';
 import { createUpstashStore } from '../../src/storage/upstash.ts';
 import { startUpstashStandIn, type UpstashStandIn } from '../helpers/upstash-rest.ts';
-import { untilExpired } from '../helpers/redis-expiry.ts';
+import { redisTtlHarness } from './redis-ttl.ts';
 import { describeStoreContract } from './store-contract.ts';
 
 /**
@@ -47,8 +47,7 @@ describeStoreContract('upstash', async () => {
   return {
     store,
     peer,
-    pttl: (key) => admin.pttl(keyPrefix + key),
-    expire: (key) => untilExpired(admin, keyPrefix + key),
+    ...redisTtlHarness(admin, keyPrefix),
     async cleanup() {
       await Promise.all([store.close(), peer.close()]);
       await deleteKeys(admin, keyPrefix);
@@ -136,7 +135,7 @@ describe('upstash store', () => {
       expect(Date.now() - started).toBeLessThan(3_000);
       standIn.setAvailable(true);
       await store.ping();
-      expect(lines.map((l) => l.event)).toEqual(['store.redis_unavailable', 'store.redis_ready']);
+      expect(lines.map((l) => [l.event, l.store])).toEqual([['store.unavailable', 'upstash'], ['store.ready', 'upstash']]);
       expect(JSON.stringify(lines)).not.toContain(standIn.token);
       expect(JSON.stringify(lines)).not.toContain('secret');
     } finally {

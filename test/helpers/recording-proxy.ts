@@ -25,7 +25,8 @@ export interface RecordingProxy {
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
 
-function record(req: IncomingMessage): RecordedRequest {
+/** A request exactly as it arrived (for other loopback fakes that record what reached them). */
+export function recordRequest(req: IncomingMessage): RecordedRequest {
   const raw = req.rawHeaders;
   return {
     method: req.method ?? '',
@@ -43,7 +44,7 @@ export async function startRecordingProxy(upstream: string): Promise<RecordingPr
   const target = new URL(upstream);
   const requests: RecordedRequest[] = [];
   const server = createServer((req, res) => {
-    requests.push(record(req));
+    requests.push(recordRequest(req));
     const headers: [string, string][] = [];
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
       const name = req.rawHeaders[i]!;

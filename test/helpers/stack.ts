@@ -5,8 +5,10 @@ import type { Config } from '../../src/config/schema.ts';
 import { createUserDirectory } from '../../src/identity/user-directory.ts';
 import type { UserDirectory } from '../../src/identity/user.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
+import { createLogger } from '../../src/observability/create-logger.ts';
 import { createPinoLogger } from '../../src/observability/pino.ts';
-import { configuredHeaderNames, startNodeServer, type RunningServer } from '../../src/runtime/node.ts';
+import { SESSION_COOKIE } from '../../src/runtime/demo/legacy-app.ts';
+import { startNodeServer, type RunningServer } from '../../src/runtime/node.ts';
 import type { Store } from '../../src/storage/port.ts';
 import { createRedisStore } from '../../src/storage/redis.ts';
 import { Browser } from './browser.ts';
@@ -18,6 +20,42 @@ export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const APP_CALLBACK = 'http://localhost:7001/callback';
 export const WEB_APP = { clientId: 'web-app', clientSecret: 'web-app-secret-0123456789', redirectUri: APP_CALLBACK };
 export const SPA = { clientId: 'spa', redirectUri: 'http://localhost:7002/callback' };
+/** The header the WAF puts the legacy session JWT in, and the WAF's session cookie (the demo's too). */
+export const LEGACY_HEADER = 'x-custom-tkn';
+export { SESSION_COOKIE };
+
+/**
+ * The pieces every end-to-end setup shares, whatever runs the bridge (Node here, a Worker in test/workers/login.test.ts)
+ * and whatever fronts it (the WAF stand-in here, a real nginx in test/waf/nginx.test.ts).
+ */
+
+/** An IdP entry (config document) trusting the fake legacy issuer, its JWT endpoint behind the WAF at `jwtEndpoint`. */
+export function legacyIdpEntry(legacy: Pick<LegacyIssuer, 'url' | 'jwksUrl'>, jwtEndpoint: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  // Test tokens carry no aud by default, and most tests need no WAF proof: the fail-closed keys (#9.3) are explicit.
+  const audience = 'audiences' in overrides || 'allowAnyAudience' in overrides ? {} : { allowAnyAudience: true };
+  return { id: 'legacy', issuer: legacy.url, keysEndpoint: legacy.jwksUrl, jwtEndpoint, headerName: LEGACY_HEADER, trustedProxy: 'none', ...audience, ...overrides };
+}
+
+/** The web-app (confidential) and spa (public) client entries, allowed to use `idps`; the secret may be a `${VAR}`. */
+export function testClients(idps: string[], options: { webAppSecret?: string } = {}): Record<string, unknown>[] {
+  return [
+    { clientId: WEB_APP.clientId, clientSecret: options.webAppSecret ?? WEB_APP.clientSecret, redirectUris: [WEB_APP.redirectUri], identityProviders: idps },
+    { clientId: SPA.clientId, redirectUris: [SPA.redirectUri], identityProviders: idps },
+  ];
+}
+
+/** A pino destination that keeps every log line (JSON strings) for the test to read. */
+export function captureLogs(): { logs: string[]; destination: { write(line: string): void } } {
+  const logs: string[] = [];
+  return { logs, destination: { write: (line: string) => void logs.push(line) } };
+}
+
+/** A browser whose WAF session (cookie on the WAF's origin) holds exactly `token`; none when undefined. */
+export function sessionBrowser(wafUrl: string, token?: string): Browser {
+  const browser = new Browser();
+  if (token !== undefined) browser.setCookie(wafUrl, SESSION_COOKIE, token);
+  return browser;
+}
 
 export interface Stack {
   issuer: string;
@@ -61,30 +99,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     server: { host: '127.0.0.1', port: bridgePort },
     store: options.store === 'redis' ? { type: 'redis', url: REDIS_URL, keyPrefix } : { type: 'memory' },
     logging: { level: options.logLevel ?? 'info' },
-    identityProviders: [
-      {
-        id: 'legacy',
-        issuer: legacy.url,
-        keysEndpoint: legacy.jwksUrl,
-        jwtEndpoint: `http://127.0.0.1:${wafPort}/login/jwt`,
-        headerName: 'x-custom-tkn',
-        // Test tokens carry no aud by default; the fail-closed keys are explicit (#9.3) unless the test sets them.
-        ...(!(options.idp && ('audiences' in options.idp || 'allowAnyAudience' in options.idp)) && { allowAnyAudience: true }),
-        trustedProxy: 'none',
-        ...options.idp,
-      },
-      ...(options.extraIdps ?? []),
-    ],
-    clients: [
-      { clientId: WEB_APP.clientId, clientSecret: WEB_APP.clientSecret, redirectUris: [WEB_APP.redirectUri], identityProviders: ['legacy'] },
-      { clientId: SPA.clientId, redirectUris: [SPA.redirectUri], identityProviders: ['legacy'] },
-      ...(options.clients ?? []),
-    ],
+    identityProviders: [legacyIdpEntry(legacy, `http://127.0.0.1:${wafPort}/login/jwt`, options.idp), ...(options.extraIdps ?? [])],
+    clients: [...testClients(['legacy']), ...(options.clients ?? [])],
   });
-  const logs: string[] = [];
-  const logger = createPinoLogger({ level: config.logging.level, extraHeaders: configuredHeaderNames(config), destination: { write: (line: string) => void logs.push(line) } });
+  const { logs, destination } = captureLogs();
+  const logger = createLogger(createPinoLogger, config, { destination });
   const bridge = await startNodeServer({ config, logger, ...(options.clock && { clock: options.clock }) });
-  const waf = await startWafProxy({ port: wafPort, upstream: bridge.url, headerName: 'x-custom-tkn', ...(options.wafHeaders && { addHeaders: options.wafHeaders }) });
+  const waf = await startWafProxy({ port: wafPort, upstream: bridge.url, headerName: LEGACY_HEADER, ...(options.wafHeaders && { addHeaders: options.wafHeaders }) });
 
   return {
     issuer,
@@ -95,9 +116,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     keyPrefix,
     logs,
     async browser(sub, claims = {}) {
-      const browser = new Browser();
-      if (sub !== undefined) browser.setCookie(waf.url, 'legacy_session', await legacy.mint({ sub, ...claims }));
-      return browser;
+      return sessionBrowser(waf.url, sub === undefined ? undefined : await legacy.mint({ sub, ...claims }));
     },
     async close() {
       await waf.close();

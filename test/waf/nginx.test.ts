@@ -8,13 +8,14 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/parse.ts';
+import { createLogger } from '../../src/observability/create-logger.ts';
 import { createPinoLogger } from '../../src/observability/pino.ts';
-import { configuredHeaderNames, startNodeServer, type RunningServer } from '../../src/runtime/node.ts';
+import { startNodeServer, type RunningServer } from '../../src/runtime/node.ts';
 import { discoverApp } from '../helpers/app-client.ts';
 import { Browser } from '../helpers/browser.ts';
 import { startLegacyIssuer, type LegacyIssuer } from '../helpers/legacy-issuer.ts';
@@ -29,12 +30,11 @@ import {
   type TemplateValues,
 } from '../helpers/nginx.ts';
 import { freePort } from '../helpers/ports.ts';
-import { startRecordingProxy, type RecordedRequest, type RecordingProxy } from '../helpers/recording-proxy.ts';
+import { recordRequest, startRecordingProxy, type RecordedRequest, type RecordingProxy } from '../helpers/recording-proxy.ts';
+import { captureLogs, legacyIdpEntry, SPA, testClients, WEB_APP } from '../helpers/stack.ts';
 
 const JWT_PATH = '/existing/auth-new';
 const SECRET = randomBytes(24).toString('hex');
-const WEB_APP = { clientId: 'web-app', clientSecret: 'web-app-secret-0123456789', redirectUri: 'http://localhost:7001/callback' };
-const SPA = { clientId: 'spa', redirectUri: 'http://localhost:7002/callback' };
 type Client = { clientId: string; clientSecret?: string; redirectUri: string };
 
 const HAS_AUTH_REQUEST = nginxBuiltinModules().includes('http_auth_request');
@@ -51,22 +51,12 @@ interface LegacyApp {
   close(): Promise<void>;
 }
 
-function recorded(req: IncomingMessage): RecordedRequest {
-  const raw = req.rawHeaders;
-  return {
-    method: req.method ?? '',
-    target: req.url ?? '',
-    header: (name) => raw.flatMap((value, i) => (i % 2 === 1 && raw[i - 1]!.toLowerCase() === name ? [value] : [])),
-    remoteAddress: req.socket.remoteAddress,
-  };
-}
-
 async function startLegacyApp(issuer: LegacyIssuer): Promise<LegacyApp> {
   const requests: RecordedRequest[] = [];
   const sessions = new Map<string, Record<string, unknown> | 'fail'>();
   const minted: string[] = [];
   const server = createServer((req, res) => {
-    requests.push(recorded(req));
+    requests.push(recordRequest(req));
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/existing/session-jwt') {
       const sid = /(?:^|;\s*)legacy_sid=([^;]*)/.exec(req.headers.cookie ?? '')?.[1];
@@ -117,7 +107,8 @@ let bridge: RunningServer;
 let issuer: string;
 let wafCookie: RunningNginx;
 let wafAuth: RunningNginx | undefined;
-const logs: string[] = [];
+const captured = captureLogs();
+const logs = captured.logs;
 
 function templateValues(port: number): TemplateValues {
   return { LISTEN_PORT: String(port), BRIDGE_UPSTREAM: recorder.hostPort, LEGACY_UPSTREAM: legacyApp.hostPort, WAF_SHARED_SECRET: SECRET };
@@ -132,15 +123,7 @@ beforeAll(async () => {
   wafCookie = await startNginx((port) => renderWafTemplate(readWafTemplate(), templateValues(port)));
   if (HAS_AUTH_REQUEST) wafAuth = await startNginx((port) => renderWafTemplate(authRequestMode(readWafTemplate()), templateValues(port)));
 
-  const idp = (id: string, waf: RunningNginx) => ({
-    id,
-    issuer: legacy.url,
-    keysEndpoint: legacy.jwksUrl,
-    jwtEndpoint: `${waf.url}${JWT_PATH}`,
-    headerName: 'x-custom-tkn',
-    allowAnyAudience: true,
-    trustedProxy: { sharedSecretHeader: 'x-waf-secret', sharedSecret: SECRET },
-  });
+  const idp = (id: string, waf: RunningNginx) => legacyIdpEntry(legacy, `${waf.url}${JWT_PATH}`, { id, trustedProxy: { sharedSecretHeader: 'x-waf-secret', sharedSecret: SECRET } });
   const idps = [idp('legacy', wafCookie), ...(wafAuth ? [idp('legacy-b', wafAuth)] : [])];
   const config = validateConfig({
     issuer,
@@ -148,12 +131,9 @@ beforeAll(async () => {
     store: { type: 'memory' },
     logging: { level: 'info' },
     identityProviders: idps,
-    clients: [
-      { clientId: WEB_APP.clientId, clientSecret: WEB_APP.clientSecret, redirectUris: [WEB_APP.redirectUri], identityProviders: idps.map((i) => i.id) },
-      { clientId: SPA.clientId, redirectUris: [SPA.redirectUri], identityProviders: idps.map((i) => i.id) },
-    ],
+    clients: testClients(idps.map((i) => String(i.id))),
   });
-  const logger = createPinoLogger({ level: 'info', extraHeaders: configuredHeaderNames(config), destination: { write: (line: string) => void logs.push(line) } });
+  const logger = createLogger(createPinoLogger, config, { destination: captured.destination });
   bridge = await startNodeServer({ config, logger });
 });
 

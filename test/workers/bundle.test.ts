@@ -23,7 +23,7 @@ beforeAll(async () => {
   const out = join(dir, 'out');
   const { stdout } = await runWrangler(['deploy', '--dry-run', '--outdir', out, '--metafile', join(dir, 'meta.json'), '--config', 'wrangler.toml'], { logDir: dir });
   reported = /Total Upload: .*/.exec(stdout)?.[0] ?? '';
-  code = await readFile(join(out, 'worker.js'), 'utf8');
+  code = await readFile(join(out, 'index.js'), 'utf8'); // named after the entry, src/runtime/worker/index.ts
   const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as { inputs: Record<string, unknown> };
   inputs = Object.keys(meta.inputs);
 }, 60_000);
@@ -49,8 +49,8 @@ describe('worker bundle', () => {
   });
 
   it('is built from the Worker entry, with the Durable Object class and the edge stores', () => {
-    expect(inputs).toContain('src/runtime/worker.ts');
-    for (const file of ['src/storage/durable-object.ts', 'src/storage/upstash.ts', 'src/observability/console-logger.ts']) expect(inputs).toContain(file);
+    expect(inputs).toContain('src/runtime/worker/index.ts');
+    for (const file of ['src/storage/bridge-store-object.ts', 'src/storage/durable-object-store.ts', 'src/storage/upstash.ts', 'src/observability/console-logger.ts']) expect(inputs).toContain(file);
     expect(inputs).not.toContain('src/storage/redis.ts');
     expect(inputs).not.toContain('src/runtime/node.ts');
     expect(code).toMatch(/export\s*\{[^}]*BridgeStoreObject/);

@@ -6,6 +6,7 @@ import { completeSignIn, signIn } from '../helpers/app-client.ts';
 import { Browser } from '../helpers/browser.ts';
 import { generateTestKey, startLegacyIssuer, type LegacyIssuer } from '../helpers/legacy-issuer.ts';
 import { freePort } from '../helpers/ports.ts';
+import { LEGACY_HEADER, legacyIdpEntry, sessionBrowser, SPA, testClients, WEB_APP } from '../helpers/stack.ts';
 import { startWafProxy, type WafProxy } from '../helpers/waf-proxy.ts';
 import { startWranglerDev, type WranglerDev } from './helpers/wrangler.ts';
 
@@ -14,8 +15,6 @@ import { startWranglerDev, type WranglerDev } from './helpers/wrangler.ts';
  * the Durable Object store: openid-client as the app, the fake legacy issuer and the WAF stand-in on loopback. Config
  * and signing keys reach the Worker as vars/secrets (a temp .env file), exactly as in a deployment.
  */
-const WEB_APP = { clientId: 'web-app', clientSecret: 'web-app-secret-0123456789', redirectUri: 'http://localhost:7001/callback' };
-const SPA = { clientId: 'spa', redirectUri: 'http://localhost:7002/callback' };
 const WAF_SECRET = 'waf-shared-secret-0123456789';
 
 let legacy: LegacyIssuer;
@@ -32,21 +31,8 @@ beforeAll(async () => {
   const config = {
     issuer,
     store: { type: 'durable-object', keyPrefix: 'e2e:' },
-    identityProviders: [
-      {
-        id: 'legacy',
-        issuer: legacy.url,
-        keysEndpoint: legacy.jwksUrl,
-        jwtEndpoint: `http://127.0.0.1:${wafPort}/login/jwt`,
-        headerName: 'x-custom-tkn',
-        allowAnyAudience: true,
-        trustedProxy: { sharedSecret: '${WAF_SECRET}' },
-      },
-    ],
-    clients: [
-      { clientId: WEB_APP.clientId, clientSecret: '${WEB_APP_SECRET}', redirectUris: [WEB_APP.redirectUri], identityProviders: ['legacy'] },
-      { clientId: SPA.clientId, redirectUris: [SPA.redirectUri], identityProviders: ['legacy'] },
-    ],
+    identityProviders: [legacyIdpEntry(legacy, `http://127.0.0.1:${wafPort}/login/jwt`, { trustedProxy: { sharedSecret: '${WAF_SECRET}' } })],
+    clients: testClients(['legacy'], { webAppSecret: '${WEB_APP_SECRET}' }),
   };
   worker = await startWranglerDev({
     port,
@@ -57,7 +43,7 @@ beforeAll(async () => {
       WAF_SECRET,
     },
   });
-  waf = await startWafProxy({ port: wafPort, upstream: worker.url, headerName: 'x-custom-tkn', addHeaders: { 'x-waf-secret': WAF_SECRET } });
+  waf = await startWafProxy({ port: wafPort, upstream: worker.url, headerName: LEGACY_HEADER, addHeaders: { 'x-waf-secret': WAF_SECRET } });
 }, 90_000);
 
 afterEach((context) => {
@@ -72,9 +58,7 @@ afterAll(async () => {
 });
 
 async function browserWithSession(token?: string): Promise<Browser> {
-  const browser = new Browser();
-  if (token !== undefined) browser.setCookie(waf.url, 'legacy_session', token);
-  return browser;
+  return sessionBrowser(waf.url, token);
 }
 
 /** The authRequestID the browser carried through the WAF. */

@@ -1,8 +1,9 @@
 import { serve, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { validateConfig } from '../../config/parse.ts';
+import { createLogger } from '../../observability/create-logger.ts';
 import { createPinoLogger } from '../../observability/pino.ts';
-import { configuredHeaderNames, startNodeServer } from '../node.ts';
+import { startNodeServer } from '../node.ts';
 import { createLegacyApp, SESSION_COOKIE } from './legacy-app.ts';
 import { createNewApp } from './new-app.ts';
 import { createWafApp } from './waf.ts';
@@ -58,13 +59,13 @@ export async function startDemo(options: { env: Record<string, string | undefine
     ],
     clients: [{ clientId: 'new-app', clientSecret, redirectUris: [`${urls.newApp}/callback`], identityProviders: ['legacy'] }],
   });
-  const logger = createPinoLogger({ level: config.logging.level, extraHeaders: configuredHeaderNames(config) });
+  const logger = createLogger(createPinoLogger, config);
 
   const servers: ServerType[] = [];
   const bridge = await startNodeServer({ config, logger });
   try {
     servers.push(await listen(legacy.app, base + 1, 'localhost'));
-    const waf = createWafApp({ jwtEndpointPath: JWT_ENDPOINT_PATH, bridgeJwtEndpoint: `${urls.bridge}/login/jwt`, legacyUpstream: urls.legacyInternal, headerName: 'x-custom-tkn', sessionCookie: SESSION_COOKIE });
+    const waf = createWafApp({ jwtEndpoints: { [JWT_ENDPOINT_PATH]: `${urls.bridge}/login/jwt` }, fallbackUpstream: urls.legacyInternal, headerName: 'x-custom-tkn', sessionCookie: SESSION_COOKIE });
     servers.push(await listen(waf, base, 'localhost'));
     servers.push(await listen(createNewApp({ publicUrl: urls.newApp, issuer: urls.bridge, clientId: 'new-app', clientSecret, legacyUrl: urls.legacy }), base + 3, 'localhost'));
   } catch (error) {

@@ -1,7 +1,7 @@
 import type { DurableObjectNamespace } from '@cloudflare/workers-types';
 import type { JWK } from 'jose';
 import type { Config } from '../../config/schema.ts';
-import type { BridgeStoreObject } from '../../storage/durable-object.ts';
+import type { BridgeStoreObject } from '../../storage/bridge-store-object.ts';
 
 /**
  * What the Worker reads from its bindings (wrangler.toml and docs/cloudflare-workers.md). Only the runtime entry

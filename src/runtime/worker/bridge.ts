@@ -2,18 +2,19 @@ import type { Hono } from 'hono';
 import { systemClock } from '../../clock.ts';
 import { resolveConfig } from '../../config/resolve.ts';
 import { createConsoleLogger } from '../../observability/console-logger.ts';
+import { createLogger } from '../../observability/create-logger.ts';
 import type { BridgeEnv } from '../../oidc/services.ts';
-import { composeBridge, configuredHeaderNames } from '../compose.ts';
+import { composeBridge } from '../compose.ts';
 import { configDocument, signingJwks, stringBindings, type WorkerEnv } from './bindings.ts';
 import { createWorkerStore } from './store.ts';
 
 /**
  * Builds the bridge from the Worker's bindings: config (with `${VAR}` from vars and secrets), logger, store, signing
- * keys, then the same composeBridge → createApp as the Node entry. Called once per isolate (worker.ts memoises it).
+ * keys, then the same composeBridge → createApp as the Node entry. Called once per isolate (index.ts memoises it).
  */
 export async function buildWorkerBridge(env: WorkerEnv): Promise<Hono<BridgeEnv>> {
   const config = resolveConfig(configDocument(env), stringBindings(env));
-  const logger = createConsoleLogger({ level: config.logging.level, extraHeaders: configuredHeaderNames(config) });
+  const logger = createLogger(createConsoleLogger, config);
   const store = createWorkerStore(config, env, logger);
   const { app } = await composeBridge({
     config,

@@ -1,6 +1,6 @@
 import type { Config } from '../../config/schema.ts';
 import type { Logger } from '../../observability/logger.ts';
-import { createDurableObjectStore } from '../../storage/durable-object.ts';
+import { createDurableObjectStore } from '../../storage/durable-object-store.ts';
 import type { Store } from '../../storage/port.ts';
 import { createUpstashStore } from '../../storage/upstash.ts';
 import { durableObjectNamespace, WorkerBindingError, type WorkerEnv } from './bindings.ts';

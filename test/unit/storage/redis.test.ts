@@ -46,7 +46,7 @@ describe('redis store', () => {
       expect(JSON.stringify({ cause: String((error as Error).cause) })).not.toContain('s3cr3t');
     }
     expect(Date.now() - started).toBeLessThan(3_000);
-    expect(lines.map((l) => l.event)).toContain('store.redis_unavailable');
+    expect(lines.filter((l) => l.event === 'store.unavailable').map((l) => l.store)).toEqual(['redis']);
     expect(JSON.stringify(lines)).not.toContain('s3cr3t');
   });
 

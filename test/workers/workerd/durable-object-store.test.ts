@@ -2,8 +2,10 @@ import { env } from 'cloudflare:workers';
 import type { DurableObjectNamespace } from '@cloudflare/workers-types';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/observability/logger.ts';
-import { createDurableObjectStore, shardOf, type BridgeStoreObject } from '../../../src/storage/durable-object.ts';
+import type { BridgeStoreObject } from '../../../src/storage/bridge-store-object.ts';
+import { createDurableObjectStore, shardOf } from '../../../src/storage/durable-object-store.ts';
 import { describeStoreContract } from '../../contract/store-contract.ts';
+import { pollUntil } from '../../helpers/poll-until.ts';
 
 /** The shared storage contract, inside workerd, against the real Durable Object class bound in wrangler.toml. */
 const namespace = env.BRIDGE_STORE as DurableObjectNamespace<BridgeStoreObject>;
@@ -19,12 +21,8 @@ describeStoreContract('durable-object', async () => {
     store,
     peer,
     pttl: (key) => inspector.pttl(key),
-    async expire(key) {
-      // Real TTLs (50 ms), polled with a bound rather than slept through, as in the Redis contract run.
-      for (let i = 0; i < 200 && (await inspector.pttl(key)) !== -2; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-    },
+    // Real TTLs (50 ms), as in the Redis contract run.
+    expire: (key) => pollUntil(async () => (await inspector.pttl(key)) === -2, { what: `the object to expire ${key}` }),
     async cleanup() {
       for (const key of await inspector.list('')) await inspector.delete(key);
       await Promise.all([store.close(), peer.close(), inspector.close()]);

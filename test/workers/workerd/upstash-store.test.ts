@@ -3,6 +3,7 @@ import { Redis } from '@upstash/redis/cloudflare';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/observability/logger.ts';
 import { createUpstashStore } from '../../../src/storage/upstash.ts';
+import { redisTtlHarness } from '../../contract/redis-ttl.ts';
 import { describeStoreContract } from '../../contract/store-contract.ts';
 
 /**
@@ -20,12 +21,7 @@ describeStoreContract('upstash (in workerd)', async () => {
   return {
     store,
     peer,
-    pttl: (key) => admin.pttl(keyPrefix + key),
-    async expire(key) {
-      for (let i = 0; i < 200 && (await admin.exists(keyPrefix + key)) === 1; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-    },
+    ...redisTtlHarness(admin, keyPrefix),
     async cleanup() {
       const sweeper = createUpstashStore({ url, token, keyPrefix, logger: silentLogger });
       for (const key of await sweeper.list('')) await sweeper.delete(key);

@@ -3,7 +3,7 @@ import type { ExecutionContext } from '@cloudflare/workers-types';
 import { exportJWK, generateKeyPair } from 'jose';
 import { describe, expect, it, vi } from 'vitest';
 import { buildWorkerBridge } from '../../../src/runtime/worker/bridge.ts';
-import { createWorkerHandler, type WorkerEnv } from '../../../src/runtime/worker.ts';
+import { createWorkerHandler, type WorkerEnv } from '../../../src/runtime/worker/index.ts';
 
 /** The Worker entry inside workerd, with the real Durable Object binding of wrangler.toml and config from bindings. */
 const ISSUER = 'https://accounts.example.com';

@@ -1,17 +1,11 @@
-import type { DurableObjectNamespace, DurableObjectState, SqlStorage } from '@cloudflare/workers-types';
+import type { DurableObjectState, SqlStorage } from '@cloudflare/workers-types';
 import { DurableObject } from 'cloudflare:workers';
-import type { Logger } from '../observability/logger.ts';
-import { checkTtl, StoreUnavailableError, type Store } from './port.ts';
 
 /**
- * The Durable Object adapter (Cloudflare Workers). Durable Objects are strongly consistent within one object and run
- * one event at a time, so a port call that reads, checks and writes inside one object method — with no `await` in
+ * The Durable Object of the `durable-object` store (Cloudflare Workers); its client is durable-object-store.ts.
+ * Durable Objects are strongly consistent within one object and run one event at a time, so a port call that reads, checks and writes inside one object method — with no `await` in
  * between, using the synchronous SQLite API — is atomic across every isolate and location of the Worker. Each port
  * method is exactly one such call (STORAGE.md: every atomic protocol step is one call on one key).
- *
- * Sharding: a key is hashed (FNV-1a) onto one of `shards` objects named `{keyPrefix}#{i}/{shards}` (`idFromName`), so
- * load spreads over many objects while `list()` can still visit them all. The shard count is part of where data
- * lives: changing it makes existing keys unreachable (the name includes the count, so they are never misread).
  *
  * TTL: each row has an absolute expiry; reads treat expired rows as absent and delete them (lazy expiry), and an alarm
  * sweeps expired rows in bulk so that storage does not grow with old codes and auth requests.
@@ -153,85 +147,3 @@ function expiryFor(ttlMs: number | null): number | null {
   return ttlMs === null ? null : Date.now() + ttlMs;
 }
 
-export const DEFAULT_SHARDS = 32;
-
-export interface DurableObjectStoreOptions {
-  namespace: DurableObjectNamespace<BridgeStoreObject>;
-  keyPrefix: string;
-  /** Objects the keys are spread over (default 32). Fixed for the life of the data. */
-  shards?: number;
-  logger: Logger;
-}
-
-export interface DurableObjectStore extends Store {
-  /** Remaining TTL in ms with Redis `PTTL` semantics: -2 when absent, -1 when durable. For tests and inspection. */
-  pttl(key: string): Promise<number>;
-}
-
-export function createDurableObjectStore(options: DurableObjectStoreOptions): DurableObjectStore {
-  const { namespace, keyPrefix, logger } = options;
-  const shards = options.shards ?? DEFAULT_SHARDS;
-  if (!Number.isInteger(shards) || shards < 1) throw new RangeError(`shards must be a positive integer, got ${shards}`);
-  // Ids are plain values and safe to keep for the isolate's life; stubs are made per call (a stub may be left broken
-  // by an error, and is cheap to create).
-  const ids = Array.from({ length: shards }, (_, i) => namespace.idFromName(`${keyPrefix}#${i}/${shards}`));
-  const stubFor = (key: string) => namespace.get(ids[shardOf(key, shards)]!);
-
-  let closed = false;
-  let outage = false;
-  /** The ONE place where Durable Object errors (overloaded, reset, network) become StoreUnavailableError. */
-  async function run<T>(operation: string, call: () => Promise<T>): Promise<T> {
-    if (closed) throw new StoreUnavailableError('durable object store is closed');
-    try {
-      const result = await call();
-      if (outage) logger.info({ event: 'store.durable_object_ready' }, 'durable object store reachable again');
-      outage = false;
-      return result;
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      if (!outage) logger.warn({ event: 'store.durable_object_unavailable', operation, error: message }, 'durable object call failed');
-      outage = true;
-      throw new StoreUnavailableError(`durable object ${operation} failed: ${message}`, { cause: error });
-    }
-  }
-
-  return {
-    get: (key) => run('get', () => stubFor(key).get(key)),
-    async set(key, value, opts) {
-      const ttlMs = checkTtl(opts?.ttlMs) ?? null;
-      await run('set', () => stubFor(key).set(key, value, ttlMs));
-    },
-    async setIfAbsent(key, value, opts) {
-      const ttlMs = checkTtl(opts?.ttlMs) ?? null;
-      return run('setIfAbsent', () => stubFor(key).setIfAbsent(key, value, ttlMs));
-    },
-    getAndDelete: (key) => run('getAndDelete', () => stubFor(key).getAndDelete(key)),
-    async compareAndSwap(key, expected, next, opts) {
-      const ttlMs = checkTtl(opts?.ttlMs) ?? null;
-      return run('compareAndSwap', () => stubFor(key).compareAndSwap(key, expected, next, ttlMs));
-    },
-    delete: (key) => run('delete', () => stubFor(key).delete(key)),
-    async list(prefix) {
-      // Administration only (CLI-style listing): visits every shard.
-      const perShard = await run('list', () => Promise.all(ids.map((id) => namespace.get(id).list(prefix))));
-      return perShard.flat().sort();
-    },
-    pttl: (key) => run('pttl', () => stubFor(key).pttl(key)),
-    async ping() {
-      await run('ping', () => namespace.get(ids[0]!).ping());
-    },
-    async close() {
-      closed = true;
-    },
-  };
-}
-
-/** FNV-1a (32-bit) over the key's UTF-16 code units, modulo the shard count. Stable: it decides where data lives. */
-export function shardOf(key: string, shards: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    hash ^= key.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0) % shards;
-}

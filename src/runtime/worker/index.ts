@@ -1,13 +1,14 @@
 import type { ExecutionContext } from '@cloudflare/workers-types';
 import type { Hono } from 'hono';
-import { createConsoleLogger } from '../observability/console-logger.ts';
-import type { BridgeEnv } from '../oidc/services.ts';
-import type { WorkerEnv } from './worker/bindings.ts';
-import { buildWorkerBridge } from './worker/bridge.ts';
+import { createConsoleLogger } from '../../observability/console-logger.ts';
+import { createLogger } from '../../observability/create-logger.ts';
+import type { BridgeEnv } from '../../oidc/services.ts';
+import type { WorkerEnv } from './bindings.ts';
+import { buildWorkerBridge } from './bridge.ts';
 
 /** The Durable Object class of the `durable-object` store; wrangler.toml binds it as BRIDGE_STORE. */
-export { BridgeStoreObject } from '../storage/durable-object.ts';
-export type { WorkerEnv } from './worker/bindings.ts';
+export { BridgeStoreObject } from '../../storage/bridge-store-object.ts';
+export type { WorkerEnv } from './bindings.ts';
 
 export interface WorkerHandler {
   fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response>;
@@ -37,7 +38,7 @@ export function createWorkerHandler(build: (env: WorkerEnv) => Promise<Hono<Brid
         app = await bridge;
       } catch (error) {
         // Config and binding errors name the key path or binding; they go to the log only, never to the caller.
-        createConsoleLogger({ level: 'error' }).error({ event: 'server.start_failed', err: error }, 'the bridge could not start in this isolate');
+        createLogger(createConsoleLogger, { level: 'error' }).error({ event: 'server.start_failed', err: error }, 'the bridge could not start in this isolate');
         return Response.json({ error: 'server_error', error_description: 'the server is not configured correctly' }, { status: 500, headers: { 'Cache-Control': 'no-store' } });
       }
       return app.fetch(request, env, ctx);

@@ -75,12 +75,6 @@ export function hint(reason: LegacyReason, idp: IdentityProviderConfig): string 
       return 'a boundClaims rule did not match; the failing claim is shown above';
     case 'keys_unavailable':
       return 'the key source could not be fetched or holds no usable key; check the endpoint is reachable from the bridge and returns a JWK set';
-    case 'untrusted_proxy':
-      return 'the request did not come through the trusted WAF (shared secret header or source address)';
-    case 'user_not_registered':
-      return 'the user is unknown and autoRegister is false';
-    case 'user_disabled':
-      return 'the user is disabled in the bridge';
     case 'type_not_allowed':
       return `the token's typ header must be one of identityProviders[${idp.id}].types (${(idp.types ?? []).join(', ')}); check the legacy app sets it`;
   }

@@ -78,7 +78,9 @@ const trustedProxy = z
     sharedSecret: z.string().min(16, 'must be at least 16 characters').optional(),
     sourceCidrs: z.array(sourceCidr).default([]),
   })
-  .strict();
+  .strict()
+  // An object that checks nothing would fail open behind a name that promises a check.
+  .refine((proxy) => proxy.sharedSecret !== undefined || proxy.sourceCidrs.length > 0, 'must set sharedSecret and/or sourceCidrs, or be the string "none"');
 
 /** `typ` values (RFC 7515 §4.1.9): compared case-insensitively, "application/" prefix optional. */
 const tokenType = z

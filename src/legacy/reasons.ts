@@ -1,6 +1,9 @@
 import type { JWTPayload } from 'jose';
 
-/** Stable rejection codes (DESIGN §4), used in logs, metrics and tests. */
+/**
+ * Stable rejection codes of the verifier (DESIGN §4), used in logs, metrics and tests. Login outcomes decided after
+ * verification (untrusted_proxy, user_not_registered, user_disabled) are in src/oidc/reasons.ts.
+ */
 export const LEGACY_REASONS = [
   'token_missing',
   'token_malformed',
@@ -14,9 +17,6 @@ export const LEGACY_REASONS = [
   'too_old',
   'claim_mismatch',
   'keys_unavailable',
-  'untrusted_proxy',
-  'user_not_registered',
-  'user_disabled',
   'type_not_allowed',
 ] as const;
 

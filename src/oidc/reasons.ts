@@ -6,6 +6,10 @@ import { LEGACY_REASONS } from '../legacy/reasons.ts';
  */
 export const REASONS = [
   ...LEGACY_REASONS,
+  // login outcomes after the legacy JWT (documented with the legacy reason codes)
+  'untrusted_proxy',
+  'user_not_registered',
+  'user_disabled',
   // request shape
   'invalid_request',
   'duplicate_parameter',

@@ -1,12 +1,12 @@
 import { randomToken, sha256 } from '../../crypto.ts';
-import type { LegacyReason } from '../../legacy/index.ts';
 import { OAuthError, type OAuthErrorCode } from '../errors.ts';
 import { openAuthRequestOrExpire } from '../flow/load-auth-request.ts';
+import type { Reason } from '../reasons.ts';
 import { redirectTo } from '../responses.ts';
 import type { BridgeContext, BridgeServices } from '../services.ts';
 
 /** What the app learns about a legacy rejection: a standard code; the reason stays in logs and metrics. */
-function rejection(reason: LegacyReason, detail?: string): OAuthError {
+function rejection(reason: Reason, detail?: string): OAuthError {
   const [error, description]: [OAuthErrorCode, string] =
     reason === 'token_missing'
       ? ['login_required', 'the user has no session at the identity provider']

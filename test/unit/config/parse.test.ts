@@ -153,6 +153,11 @@ describe('fail-closed identity provider defaults (#9.3)', () => {
     }
     expect(idpProblems((idp) => (idp.trustedProxy = { sharedSecret: 'short' }))).toEqual(['identityProviders[0].trustedProxy.sharedSecret: must be at least 16 characters']);
     expect(idpProblems((idp) => (idp.trustedProxy = { sharedSecret: 'waf-secret-0123456789' }))).toEqual([]);
+    // An object that checks nothing would fail open.
+    for (const empty of [{}, { sourceCidrs: [] }, { sharedSecretHeader: 'x-waf' }]) {
+      expect(idpProblems((idp) => (idp.trustedProxy = empty))).toEqual([expect.stringMatching(/^identityProviders\[0\]\.trustedProxy: must set sharedSecret and\/or sourceCidrs/)]);
+    }
+    expect(idpProblems((idp) => (idp.trustedProxy = { sourceCidrs: ['10.0.0.0/8'] }))).toEqual([]);
     expect(validateConfig(base).identityProviders[0]!.trustedProxy).toBeUndefined();
   });
 

@@ -40,15 +40,18 @@ async function loadConfigOption(configFile: string | undefined, io: CliIo): Prom
   return { config: await loadConfigFile(file, io.env), file };
 }
 
+const parseOptions = (argv: string[]) =>
+  parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { config: { type: 'string', short: 'c' }, idp: { type: 'string' }, alg: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+
 /** Runs one CLI invocation; returns the exit code (never calls process.exit, so tests can drive it). */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
+  let parsed: ReturnType<typeof parseOptions>;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { config: { type: 'string', short: 'c' }, idp: { type: 'string' }, alg: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    });
+    parsed = parseOptions(argv);
   } catch (error) {
     io.err(`${(error as Error).message}\n\n${USAGE}`);
     return 2;

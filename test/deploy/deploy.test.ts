@@ -278,7 +278,7 @@ describe('deploy/config.example.yaml', () => {
   it('without the signing key file, `config check` fails as `serve` would, naming signing.keys[0].file only', async () => {
     const cli = io(ENV);
     expect(await runCli(['config', 'check', '--config', join(DEPLOY, 'config.example.yaml')], cli)).toBe(1);
-    expect(cli.stderr.slice(1)).toEqual([expect.stringMatching(/^  signing\.keys\[0\]\.file: cannot read a JWK from \/run\/secrets\/signing\.jwk\.json \(ENOENT\)$/)]);
+    expect(cli.stderr.slice(1)).toEqual([expect.stringMatching(/^ {2}signing\.keys\[0\]\.file: cannot read a JWK from \/run\/secrets\/signing\.jwk\.json \(ENOENT\)$/)]);
   });
 
   it('fails `config check` without them, naming each variable', async () => {

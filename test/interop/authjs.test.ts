@@ -9,7 +9,7 @@
  */
 import { Auth, type AuthConfig } from '@auth/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Browser } from '../helpers/browser.ts';
+import type { Browser } from '../helpers/browser.ts';
 import { startStack, type Stack } from '../helpers/stack.ts';
 
 /** The Auth.js app's origin: only a name (Auth.js is called in-process), so no port is opened. */

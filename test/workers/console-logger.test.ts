@@ -59,6 +59,6 @@ describe('console logger', () => {
     logger.info({ event: 'i' });
     logger.warn({ event: 'w' });
     logger.error({ event: 'e' });
-    expect(spies.map((spy) => (spy.mock.calls[0]?.[0] as { event: string }).event)).toEqual(['d', 'i', 'w', 'e']);
+    expect(spies.map((spy) => (spy.mock.calls[0]?.[0] as { event: string } | undefined)?.event)).toEqual(['d', 'i', 'w', 'e']);
   });
 });

@@ -3,7 +3,7 @@ import { exportJWK, generateKeyPair } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { completeSignIn, signIn } from '../helpers/app-client.ts';
-import { Browser } from '../helpers/browser.ts';
+import type { Browser } from '../helpers/browser.ts';
 import { generateTestKey, startLegacyIssuer, type LegacyIssuer } from '../helpers/legacy-issuer.ts';
 import { freePort } from '../helpers/ports.ts';
 import { LEGACY_HEADER, legacyIdpEntry, sessionBrowser, SPA, testClients, WEB_APP } from '../helpers/stack.ts';

@@ -31,7 +31,7 @@ export async function createLegacyApp(options: { issuer: string; publicUrl: stri
 </head><body><header>Legacy App (behind the WAF)</header>${body}</body></html>`;
 
   /** Only our own JWT endpoint may be a return address: no open redirect. */
-  const safeReturn = (value: string | undefined) => (value && value.startsWith(`${options.jwtEndpoint}?`) ? value : undefined);
+  const safeReturn = (value: string | undefined) => (value?.startsWith(`${options.jwtEndpoint}?`) ? value : undefined);
 
   const app = new Hono();
   app.get('/keys', (c) => c.json(jwks));

@@ -46,7 +46,7 @@ describe('token verify', () => {
     expect(text).toMatch(/expires in 5m/);
     expect(text).not.toContain(token);
     expect(text).not.toContain(token.split('.')[2]);
-    expect(text).toMatch(/^token  sha256 [0-9a-f]{8}, \d+ chars$/m);
+    expect(text).toMatch(/^token {2}sha256 [0-9a-f]{8}, \d+ chars$/m);
   });
 
   it('stops at the failing check and explains the reason for an expired token', async () => {
@@ -64,7 +64,7 @@ describe('token verify', () => {
       'PASS aud',
       'FAIL exp',
     ]);
-    expect(lines.at(-1)).toMatch(/^RESULT  rejected: expired — the token is past its exp/);
+    expect(lines.at(-1)).toMatch(/^RESULT {2}rejected: expired — the token is past its exp/);
     expect(text).toMatch(/expired 5m ago/);
     expect(text).not.toContain(token);
   });
@@ -108,7 +108,7 @@ describe('token verify: the typ check (#9.3)', () => {
     const token = await issuer.mint({ sub: 'alice' }, { header: { typ: 'at+jwt' } });
     expect(await runTokenVerify({ config: typed, idpId: 'legacy', token, clock, out: (line) => rejected.push(line) })).toBe(1);
     expect(rejected).toContainEqual(expect.stringMatching(/^FAIL\s+typ\s+"at\+jwt" is not allowed \(allowed: application\/JWT\)$/));
-    expect(rejected.at(-1)).toMatch(/^RESULT  rejected: type_not_allowed — the token's typ header must be one of identityProviders\[legacy\]\.types/);
+    expect(rejected.at(-1)).toMatch(/^RESULT {2}rejected: type_not_allowed — the token's typ header must be one of identityProviders\[legacy\]\.types/);
   });
 
   it('a dropped claim is logged by the verifier with the request logger', async () => {

@@ -8,6 +8,7 @@
  * The protected page is a static file run through mod_include (SSI): it echoes the claims mod_auth_openidc put into
  * the request environment (OIDC_CLAIM_*), so no CGI and no extra echo server are needed.
  */
+import { awaitReady } from './daemon.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -136,38 +137,15 @@ export async function startApache(options: ApacheOptions): Promise<RunningApache
   writeFileSync(configFile, config, { mode: 0o600 }); // holds the client secret and the passphrase
 
   const child: ChildProcess = spawn(APACHE_BIN, ['-d', dir, '-f', configFile, '-DFOREGROUND'], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C' } });
-  let log = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
+  let started: Awaited<ReturnType<typeof awaitReady>>;
   try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`apache did not start within ${timeoutMs} ms:\n${log}`)), timeoutMs);
-      const onData = (chunk: Buffer) => {
-        log += chunk.toString();
-        if (/resuming normal operations/.test(log)) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
-      child.once('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-      void exited.then((code) => {
-        clearTimeout(timer);
-        reject(new Error(`apache exited (${code}) during start-up:\n${log}`));
-      });
-    });
+    started = await awaitReady(child, 'apache', /resuming normal operations/, timeoutMs);
   } catch (error) {
-    // A spawn failure (e.g. ENOENT) has no process, and then 'exit' need not fire.
-    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
+  const { exited } = started;
+  const log = started.output;
 
   const pid = child.pid!;
   const url = `http://127.0.0.1:${options.port}`;
@@ -180,7 +158,7 @@ export async function startApache(options: ApacheOptions): Promise<RunningApache
     protectedUrl: `${url}/protected/claims.html`,
     redirectUri: apacheRedirectUri(options.port),
     config,
-    errorLog: () => log,
+    errorLog: log,
     stop: () =>
       (stopping ??= (async () => {
         if (child.exitCode === null && child.signalCode === null) {

@@ -6,6 +6,7 @@
  *   const waf = await startNginx((port) => renderWafTemplate(readWafTemplate(), { LISTEN_PORT: String(port), ... }));
  *   waf.url; waf.errorLog(); await waf.stop();
  */
+import { awaitReady } from './daemon.ts';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -124,36 +125,15 @@ async function startOnce(port: number, serverBlock: string, timeoutMs: number): 
   writeFileSync(configFile, mainConfig(dir, serverFile));
 
   const child: ChildProcess = spawn(NGINX_BIN, ['-p', `${dir}/`, '-e', 'stderr', '-c', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
-
+  let started: Awaited<ReturnType<typeof awaitReady>>;
   try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`nginx did not start within ${timeoutMs} ms:\n${log}`)), timeoutMs);
-      const onData = (chunk: Buffer) => {
-        log += chunk.toString();
-        if (/start worker process \d+/.test(log)) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
-      child.once('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-      void exited.then((code) => {
-        clearTimeout(timer);
-        reject(new Error(`nginx exited (${code}) during start-up:\n${log}`));
-      });
-    });
+    started = await awaitReady(child, 'nginx', /start worker process \d+/, timeoutMs);
   } catch (error) {
-    if (child.exitCode === null && child.pid) child.kill('SIGKILL');
-    await exited;
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
+  const { exited } = started;
+  const log = started.output;
 
   const pid = child.pid!;
   let stopping: Promise<void> | undefined;
@@ -163,7 +143,7 @@ async function startOnce(port: number, serverBlock: string, timeoutMs: number): 
     pid,
     dir,
     serverBlock,
-    errorLog: () => log,
+    errorLog: log,
     stop: () =>
       (stopping ??= (async () => {
         if (child.exitCode === null && child.signalCode === null) {

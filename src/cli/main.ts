@@ -6,6 +6,7 @@ import { configWarnings } from '../config/warnings.ts';
 import type { Config } from '../config/schema.ts';
 import { randomToken } from '../crypto.ts';
 import { generateSigningJwk, GENERATED_ALGS, type SigningAlg } from '../keys/signing-keys.ts';
+import { createLogger } from '../observability/create-logger.ts';
 import { createPinoLogger } from '../observability/pino.ts';
 import { preflightConfig } from './preflight.ts';
 import { runTokenVerify } from './token-verify.ts';
@@ -95,7 +96,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       default:
         if (command === 'users') {
           const { config } = await loadConfigOption(values.config, io);
-          return await runUsersCommand({ config, action: sub, id: rest[0], out: io.out, logger: createPinoLogger({ level: 'warn' }) });
+          return await runUsersCommand({ config, action: sub, id: rest[0], out: io.out, logger: createLogger(createPinoLogger, { ...config, logging: { level: 'warn' } }) });
         }
         throw new UsageError(`unknown command: ${positionals.join(' ')}`);
     }

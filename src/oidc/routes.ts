@@ -64,12 +64,11 @@ export function routeTable(services: BridgeServices): Route[] {
       channel: 'back',
       rejectEvent: 'health.rejected',
       handler: async (c) => {
-        try {
-          await store.ping();
-          return c.json({ status: 'ready', keys: keys.all.length });
-        } catch {
-          return c.json({ status: 'unavailable', reason: 'store' }, 503);
-        }
+        const storeUp = await store.ping().then(
+          () => true,
+          () => false,
+        );
+        return storeUp ? c.json({ status: 'ready', keys: keys.all.length }) : c.json({ status: 'unavailable', reason: 'store' }, 503);
       },
     },
   ];

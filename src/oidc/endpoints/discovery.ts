@@ -19,6 +19,11 @@ export function buildDiscovery(config: Config, keys: SigningKeys): Record<string
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: keys.algorithms,
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+    revocation_endpoint: `${base}/revoke`,
+    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+    introspection_endpoint: `${base}/introspect`,
+    // Confidential clients and resource servers (resourceServers[]); public clients may not introspect.
+    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     code_challenge_methods_supported: ['S256'],
     claims_supported: SUPPORTED_CLAIMS,
     authorization_response_iss_parameter_supported: true,

@@ -83,4 +83,15 @@ describe('offline_access', () => {
   it('grantTypes accepts only the known grant types', () => {
     expect(() => config(['password'])).toThrow(/grantTypes/);
   });
+
+  it('a resource server id may not repeat a client id', () => {
+    const base = {
+      issuer: 'https://idp.example.com',
+      identityProviders: [{ id: 'legacy', issuer: 'https://legacy.example.com', keysEndpoint: 'https://legacy.example.com/keys', jwtEndpoint: 'https://apps.example.com/jwt' }],
+      clients: [{ clientId: 'app', redirectUris: ['https://app.example.com/cb'], identityProviders: ['legacy'] }],
+    };
+    expect(validateConfig({ ...base, resourceServers: [{ id: 'api', secret: 'api-secret-0123456789' }] }).resourceServers).toHaveLength(1);
+    expect(() => validateConfig({ ...base, resourceServers: [{ id: 'app', secret: 'api-secret-0123456789' }] })).toThrow(/resourceServers\[0\]\.id/);
+    expect(() => validateConfig({ ...base, resourceServers: [{ id: 'api', secret: 'short' }] })).toThrow(/resourceServers\[0\]\.secret/);
+  });
 });

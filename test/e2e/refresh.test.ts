@@ -85,8 +85,16 @@ describe.each(['memory', 'redis'] as const)('refresh tokens (%s store)', (store)
     await expectJsonError(widened, 400, 'invalid_scope');
     expect(logEvents(stack, 'token.rejected').map((e) => e.reason)).toContain('scope_widened');
 
-    // Not burned by the refusal; the family keeps the scopes of the login.
-    const full = await refreshRequest(stack, OFFLINE_APP, body.refresh_token);
+    await expectJsonError(await refreshRequest(stack, OFFLINE_APP, body.refresh_token, { scope: 'openid urn:zitadel:iam:org:idp:id:other' }), 400, 'invalid_scope');
+
+    // The scope string of the authorization request (with its IdP scope, and an unknown scope) may be sent again.
+    const resent = await refreshRequest(stack, OFFLINE_APP, body.refresh_token, { scope: `${OFFLINE_SCOPE} custom` });
+    const resentBody = (await resent.json()) as { scope: string; refresh_token: string };
+    expect(resent.status, JSON.stringify(resentBody)).toBe(200);
+    expect(resentBody.scope.split(' ').sort()).toEqual(['email', 'offline_access', 'openid', 'profile']);
+
+    // Not burned by the refusals; the family keeps the scopes of the login.
+    const full = await refreshRequest(stack, OFFLINE_APP, resentBody.refresh_token);
     const fullBody = (await full.json()) as { scope: string };
     expect(full.status).toBe(200);
     expect(fullBody.scope.split(' ').sort()).toEqual(['email', 'offline_access', 'openid', 'profile']);

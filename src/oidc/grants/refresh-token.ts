@@ -1,3 +1,4 @@
+import { IDP_SCOPE_PREFIX, SUPPORTED_SCOPES } from '../checks/scope.ts';
 import { OAuthError, invalidGrant } from '../errors.ts';
 import type { Params } from '../params.ts';
 import type { BridgeContext, BridgeServices, Client } from '../services.ts';
@@ -6,7 +7,9 @@ import { mintAccessToken, mintIdToken } from '../tokens/minting.ts';
 /**
  * grant_type=refresh_token (RFC 6749 §6, OIDC Core §12): rotates the token (one compareAndSwap on its family) and
  * returns new tokens for the same login: the ID token keeps `sub`, `auth_time` and `sid`. `scope` may narrow the
- * grant for this response only (the family keeps its scopes, RFC 6749 §6); a scope not granted is invalid_scope.
+ * grant for this response only (the family keeps its scopes, RFC 6749 §6); a supported scope not granted, or another
+ * IdP's scope, is invalid_scope. Unknown scopes and the login's own IdP scope are ignored, as at /authorize, so a
+ * client may resend the scope string of its authorization request.
  */
 export function createRefreshTokenGrant(services: BridgeServices) {
   const { config, clock, users, keys, grants, refreshTokens } = services;
@@ -19,7 +22,8 @@ export function createRefreshTokenGrant(services: BridgeServices) {
     let profile: Record<string, unknown> = {};
 
     const rotation = await refreshTokens.rotate(token, client.clientId, async (family) => {
-      const widened = requested?.filter((s) => !family.scopes.includes(s)) ?? [];
+      const widened =
+        requested?.filter((s) => (s.startsWith(IDP_SCOPE_PREFIX) ? s !== `${IDP_SCOPE_PREFIX}${family.idp}` : (SUPPORTED_SCOPES as readonly string[]).includes(s) && !family.scopes.includes(s))) ?? [];
       if (widened.length) {
         throw new OAuthError('invalid_scope', 'the requested scope exceeds the granted scope', { reason: 'scope_widened', detail: `not granted: ${widened.slice(0, 5).join(' ').slice(0, 200)}` });
       }

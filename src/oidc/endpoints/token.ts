@@ -11,11 +11,8 @@ type Grant = (c: BridgeContext, client: Client, params: Params) => Promise<Recor
 /**
  * POST /token (RFC 6749 §3.2): reads the form, authenticates the client, and hands the request to the handler of its
  * grant_type (one file each in grants/), if the client is allowed it (`grantTypes`). Discovery advertises exactly the
- * grant types listed here (GRANT_TYPES_SERVED).
+ * grant types listed here.
  */
-/** The grant types /token serves: what discovery advertises. */
-export const GRANT_TYPES_SERVED = ['authorization_code', 'refresh_token'];
-
 export function createTokenHandler(services: BridgeServices) {
   const grantTypes = new Map<string, Grant>([
     ['authorization_code', createAuthorizationCodeGrant(services)],

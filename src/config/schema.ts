@@ -6,6 +6,8 @@ import { checkSecureUrl } from './urls.ts';
 export const LEGACY_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
 export const DEFAULT_LEGACY_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA'];
 export const SIGNING_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const;
+/** Grant types a client may be allowed (`clients[].grantTypes`); the device code grant is reserved (not served yet). */
+export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'] as const;
 
 /** Profile field → claim name or JSON Pointer. Standard OIDC claims map to themselves by default. */
 export const DEFAULT_CLAIM_MAPPINGS: Record<string, string> = {
@@ -184,7 +186,18 @@ const client = z
      */
     authorizationResponseIss: z.boolean().default(true),
     tokenExchange: tokenExchange.optional(),
+    /** The grants this client may use at /token; `refresh_token` also needs the `offline_access` scope (DESIGN §6). */
+    grantTypes: z.array(z.enum(GRANT_TYPES)).min(1).default(['authorization_code']),
+    /** A refresh token unused this long expires (default 14 days). */
+    refreshTokenIdleSeconds: z.number().int().min(60).max(31_536_000).default(1_209_600),
+    /** A refresh token family ends this long after the login, however often it is used (default 30 days). */
+    refreshTokenAbsoluteSeconds: z.number().int().min(60).max(31_536_000).default(2_592_000),
   })
+  .strict();
+
+/** An API that may call /introspect (RFC 7662) with HTTP Basic or client_secret_post. */
+const resourceServer = z
+  .object({ id: identifier, secret: z.string().min(16, 'must be at least 16 characters') })
   .strict();
 
 const signingKey = z.union([
@@ -261,6 +274,7 @@ export const configSchema = z
       .prefault({}),
     identityProviders: z.array(identityProvider).min(1, 'must list at least one identity provider'),
     clients: z.array(client).default([]),
+    resourceServers: z.array(resourceServer).default([]),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -280,6 +294,11 @@ export const configSchema = z
           ctx.addIssue({ code: 'custom', path: ['clients', i, 'identityProviders', j], message: `unknown identity provider "${id}"` });
         }
       });
+    });
+    const callerIds = new Set(clientIds);
+    config.resourceServers.forEach((rs, i) => {
+      if (callerIds.has(rs.id)) ctx.addIssue({ code: 'custom', path: ['resourceServers', i, 'id'], message: `"${rs.id}" is already a clientId or resource server id` });
+      callerIds.add(rs.id);
     });
   });
 

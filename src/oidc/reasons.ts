@@ -54,6 +54,13 @@ export const REASONS = [
   'access_token_missing',
   'access_token_invalid',
   'access_token_revoked',
+  'grant_type_not_allowed',
+  'refresh_token_unknown',
+  'refresh_token_reused',
+  'refresh_token_client_mismatch',
+  'refresh_token_revoked',
+  'scope_widened',
+  'public_client_not_allowed',
   // the service itself
   'store_unavailable',
   'server_error',

@@ -8,6 +8,8 @@ import { renderError } from './responses.ts';
 import type { BridgeContext, BridgeEnv, BridgeServices, Channel } from './services.ts';
 import { createTokenHandler } from './endpoints/token.ts';
 import { createUserinfoHandler } from './endpoints/userinfo.ts';
+import { createRevokeHandler } from './endpoints/revoke.ts';
+import { createIntrospectHandler } from './endpoints/introspect.ts';
 
 type Method = 'GET' | 'POST';
 type Handler = (c: BridgeContext) => Response | Promise<Response>;
@@ -56,6 +58,8 @@ export function routeTable(services: BridgeServices): Route[] {
     { name: 'callback', paths: ['/login/jwt/callback'], methods: ['GET'], channel: 'front', rejectEvent: 'callback.rejected', handler: createCallbackHandler(services) },
     { name: 'token', paths: ['/token'], methods: ['POST'], channel: 'back', crossOrigin: true, rejectEvent: 'token.rejected', handler: createTokenHandler(services) },
     { name: 'userinfo', paths: ['/userinfo'], methods: ['GET', 'POST'], channel: 'back', crossOrigin: true, rejectEvent: 'userinfo.rejected', handler: createUserinfoHandler(services) },
+    { name: 'revoke', paths: ['/revoke'], methods: ['POST'], channel: 'back', crossOrigin: true, rejectEvent: 'revoke.rejected', handler: createRevokeHandler(services) },
+    { name: 'introspect', paths: ['/introspect'], methods: ['POST'], channel: 'back', rejectEvent: 'introspect.rejected', handler: createIntrospectHandler(services) },
     { name: 'healthz', paths: ['/healthz'], methods: ['GET'], channel: 'back', rejectEvent: 'health.rejected', handler: (c) => c.json({ status: 'ok' }) },
     {
       name: 'readyz',

@@ -12,6 +12,7 @@ import { createTrustedProxyCheck, type TrustedProxyCheck } from './checks/truste
 import { createCodes, type Codes } from './flow/codes.ts';
 import { buildDiscovery } from './endpoints/discovery.ts';
 import { createGrants, type Grants } from './tokens/grants.ts';
+import { createRefreshTokens, type RefreshTokens } from './tokens/refresh-tokens.ts';
 
 /** Everything the protocol layer needs from outside, built once by a runtime entry and passed to createApp. */
 export interface BridgeDeps {
@@ -71,6 +72,7 @@ export interface BridgeServices extends BridgeDeps {
   authRequests: AuthRequests;
   codes: Codes;
   grants: Grants;
+  refreshTokens: RefreshTokens;
   discovery: Record<string, unknown>;
 }
 
@@ -78,6 +80,8 @@ export function createServices(deps: BridgeDeps): BridgeServices {
   const { config, store, clock } = deps;
   const tokens = config.tokens;
   const tokenLifetimeMs = Math.max(tokens.accessTokenTtlSeconds, tokens.idTokenTtlSeconds) * 1000;
+  // A grant's revocation mark outlives its access tokens and every refresh token family it may have.
+  const refreshLifetimeMs = Math.max(0, ...config.clients.filter((c) => c.grantTypes.includes('refresh_token')).map((c) => c.refreshTokenAbsoluteSeconds * 1000));
   const idps = new Map(
     config.identityProviders.map((idp): [string, IdentityProvider] => [
       idp.id,
@@ -95,7 +99,8 @@ export function createServices(deps: BridgeDeps): BridgeServices {
     callbackUrl: `${config.issuer}/login/jwt/callback`,
     authRequests: createAuthRequests(store, createSealer({ store, clock, retainMs: tokens.authRequestTtlSeconds * 1000 }), tokens.authRequestTtlSeconds * 1000, clock),
     codes: createCodes(store, { clock, ttlMs: tokens.codeTtlSeconds * 1000, reuseWindowMs: tokenLifetimeMs }),
-    grants: createGrants(store, tokenLifetimeMs),
+    grants: createGrants(store, Math.max(tokenLifetimeMs, refreshLifetimeMs)),
+    refreshTokens: createRefreshTokens(store, clock),
     discovery: buildDiscovery(config, deps.keys),
   };
 }

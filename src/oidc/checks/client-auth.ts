@@ -11,7 +11,7 @@ function decodeBasicPart(value: string): string {
   return decodeURIComponent(value.replace(/\+/g, ' '));
 }
 
-function readBasic(header: string | undefined): { id: string; secret: string } | undefined {
+export function readBasic(header: string | undefined): { id: string; secret: string } | undefined {
   if (!header || !/^basic /i.test(header)) return undefined;
   let decoded: string;
   try {

@@ -1,6 +1,7 @@
 import { authenticateClient } from '../checks/client-auth.ts';
 import { OAuthError } from '../errors.ts';
 import { createAuthorizationCodeGrant } from '../grants/authorization-code.ts';
+import { createRefreshTokenGrant } from '../grants/refresh-token.ts';
 import { readForm, type Params } from '../params.ts';
 import { jsonNoStore } from '../responses.ts';
 import type { BridgeContext, BridgeServices, Client } from '../services.ts';
@@ -9,10 +10,14 @@ type Grant = (c: BridgeContext, client: Client, params: Params) => Promise<Recor
 
 /**
  * POST /token (RFC 6749 §3.2): reads the form, authenticates the client, and hands the request to the handler of its
- * grant_type (one file each in grants/). Discovery advertises exactly the grant types listed here.
+ * grant_type (one file each in grants/), if the client is allowed it (`grantTypes`). Discovery advertises exactly the
+ * grant types listed here.
  */
 export function createTokenHandler(services: BridgeServices) {
-  const grantTypes = new Map<string, Grant>([['authorization_code', createAuthorizationCodeGrant(services)]]);
+  const grantTypes = new Map<string, Grant>([
+    ['authorization_code', createAuthorizationCodeGrant(services)],
+    ['refresh_token', createRefreshTokenGrant(services)],
+  ]);
 
   return async (c: BridgeContext): Promise<Response> => {
     const params = await readForm(c);
@@ -22,6 +27,9 @@ export function createTokenHandler(services: BridgeServices) {
     const grantType = params.require('grant_type');
     const grant = grantTypes.get(grantType);
     if (!grant) throw new OAuthError('unsupported_grant_type', 'this grant_type is not supported', { reason: 'unsupported_grant_type', detail: `grant_type ${grantType.slice(0, 80)}` });
+    if (!(client.grantTypes as string[]).includes(grantType)) {
+      throw new OAuthError('unauthorized_client', 'this client may not use this grant_type', { reason: 'grant_type_not_allowed', detail: `grant_type ${grantType}` });
+    }
     return jsonNoStore(c, await grant(c, client, params));
   };
 }

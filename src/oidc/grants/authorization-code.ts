@@ -6,7 +6,7 @@ import { mintAccessToken, mintIdToken } from '../tokens/minting.ts';
 
 /** grant_type=authorization_code (RFC 6749 §4.1.3, OIDC Core §3.1.3): one code, redeemed once, by its own client. */
 export function createAuthorizationCodeGrant(services: BridgeServices) {
-  const { config, clock, users, keys, codes, grants } = services;
+  const { config, clock, users, keys, codes, grants, refreshTokens } = services;
 
   return async (c: BridgeContext, client: Client, params: Params): Promise<Record<string, unknown>> => {
     const log = c.get('log');
@@ -39,12 +39,21 @@ export function createAuthorizationCodeGrant(services: BridgeServices) {
       accessTokenTtlSeconds: config.tokens.accessTokenTtlSeconds,
     };
     const [idToken, accessToken] = await Promise.all([mintIdToken(input, keys), mintAccessToken(input, keys)]);
+    // A refresh token only with the grant and offline_access (which checkScope grants only to such clients).
+    const offline = client.grantTypes.includes('refresh_token') && grant.scopes.includes('offline_access');
+    const refreshToken = offline
+      ? await refreshTokens.issue(
+          { clientId: client.clientId, userId: grant.userId, idp: grant.idp, scopes: grant.scopes, sid: grant.sid, grantId: grant.grantId, authTime: grant.authTime, ...(grant.amr && { amr: grant.amr }) },
+          { idleSeconds: client.refreshTokenIdleSeconds, absoluteSeconds: client.refreshTokenAbsoluteSeconds },
+        )
+      : undefined;
     log.info({ event: 'token.issued', userId: user.id, grantId: grant.grantId, grantType: 'authorization_code' }, 'tokens issued');
     return {
       access_token: accessToken,
       token_type: 'Bearer',
       expires_in: config.tokens.accessTokenTtlSeconds,
       id_token: idToken,
+      ...(refreshToken !== undefined && { refresh_token: refreshToken }),
       scope: grant.scopes.join(' '),
     };
   };

@@ -5,10 +5,13 @@ import { claimsForScopes } from './claims.ts';
 import type { CodeGrant } from '../flow/codes.ts';
 import { randomToken } from '../../crypto.ts';
 
+/** What a token is minted from: a redeemed code, or a refresh token family (which has no nonce). */
+export type TokenGrant = Pick<CodeGrant, 'userId' | 'scopes' | 'authTime' | 'sid' | 'grantId' | 'nonce' | 'amr'>;
+
 export interface MintInput {
   issuer: string;
   client: ClientConfig;
-  grant: CodeGrant;
+  grant: TokenGrant;
   profile: Record<string, unknown>;
   now: number;
   idTokenTtlSeconds: number;

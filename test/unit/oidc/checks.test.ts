@@ -15,7 +15,7 @@ import type { BridgeContext } from '../../../src/oidc/services.ts';
 import { sha256 } from '../../../src/crypto.ts';
 import { outcomeOf } from './harness.ts';
 
-const confidential = { clientId: 'web', clientSecret: 'secret-0123456789abcdef', requirePkce: false, identityProviders: ['legacy', 'other'], redirectUris: ['https://app.example/cb'] } as ClientConfig;
+const confidential = { clientId: 'web', clientSecret: 'secret-0123456789abcdef', requirePkce: false, identityProviders: ['legacy', 'other'], redirectUris: ['https://app.example/cb'], grantTypes: ['authorization_code'] } as ClientConfig;
 const publicClient = { ...confidential, clientId: 'spa', clientSecret: undefined } as ClientConfig;
 const query = (c: BridgeContext) => new Params(new URL(c.req.url).searchParams);
 const at = (path: string, check: (params: Params) => unknown) => outcomeOf((c) => check(query(c)), { path });

@@ -3,9 +3,13 @@ import type { ChildProcess } from 'node:child_process';
 /**
  * Collects what a server process writes (stdout and stderr) and waits until it reports that it is ready (`ready`
  * matches the output), failing with the output so far when it exits, cannot be spawned, or takes longer than
- * `timeoutMs`. On failure the process is killed and awaited, so nothing is left running.
+ * `timeoutMs`. On failure the process is killed and awaited, so nothing is left running, and `onFailure` cleans up.
  */
-export async function awaitReady(child: ChildProcess, name: string, ready: RegExp, timeoutMs: number): Promise<{ output: () => string; exited: Promise<number | null> }> {
+export async function awaitReady(
+  child: ChildProcess,
+  options: { name: string; ready: RegExp; timeoutMs: number; onFailure?: () => void },
+): Promise<{ output: () => string; exited: Promise<number | null> }> {
+  const { name, ready, timeoutMs } = options;
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
   const collect = (chunk: Buffer) => {
@@ -39,6 +43,7 @@ export async function awaitReady(child: ChildProcess, name: string, ready: RegEx
       child.kill('SIGKILL');
       await exited;
     }
+    options.onFailure?.();
     throw error;
   }
   return { output: () => output, exited };

@@ -125,15 +125,7 @@ async function startOnce(port: number, serverBlock: string, timeoutMs: number): 
   writeFileSync(configFile, mainConfig(dir, serverFile));
 
   const child: ChildProcess = spawn(NGINX_BIN, ['-p', `${dir}/`, '-e', 'stderr', '-c', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let started: Awaited<ReturnType<typeof awaitReady>>;
-  try {
-    started = await awaitReady(child, 'nginx', /start worker process \d+/, timeoutMs);
-  } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
-    throw error;
-  }
-  const { exited } = started;
-  const log = started.output;
+  const { exited, output: log } = await awaitReady(child, { name: 'nginx', ready: /start worker process \d+/, timeoutMs, onFailure: () => rmSync(dir, { recursive: true, force: true }) });
 
   const pid = child.pid!;
   let stopping: Promise<void> | undefined;

@@ -1,6 +1,7 @@
 import { ipRestriction } from 'hono/ip-restriction';
 import * as z from 'zod';
 import { checkSecureUrl } from './urls.ts';
+import { checkClientAuth, clientAuthFields } from './client-auth.ts';
 
 /** Asymmetric JWS algorithms only: HMAC could be confused with a public key, `none` is never acceptable. */
 export const LEGACY_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
@@ -184,6 +185,7 @@ const client = z
      */
     authorizationResponseIss: z.boolean().default(true),
     tokenExchange: tokenExchange.optional(),
+    ...clientAuthFields,
   })
   .strict();
 
@@ -275,6 +277,7 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['clients', i, 'clientId'], message: `duplicate clientId "${c.clientId}"` });
       }
       clientIds.add(c.clientId);
+      checkClientAuth(c, ctx, ['clients', i]);
       c.identityProviders.forEach((id, j) => {
         if (!idpIds.has(id)) {
           ctx.addIssue({ code: 'custom', path: ['clients', i, 'identityProviders', j], message: `unknown identity provider "${id}"` });

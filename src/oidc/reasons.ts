@@ -32,6 +32,11 @@ export const REASONS = [
   'client_auth_failed',
   'client_id_mismatch',
   'multiple_client_auth',
+  'client_auth_method_mismatch',
+  'client_assertion_type_unsupported',
+  'client_assertion_invalid',
+  'client_assertion_replayed',
+  'client_keys_unavailable',
   // PKCE (RFC 7636)
   'pkce_required',
   'pkce_invalid',

@@ -12,6 +12,9 @@ import { createTrustedProxyCheck, type TrustedProxyCheck } from './checks/truste
 import { createCodes, type Codes } from './flow/codes.ts';
 import { buildDiscovery } from './endpoints/discovery.ts';
 import { createGrants, type Grants } from './tokens/grants.ts';
+import type { JWTVerifyGetKey } from 'jose';
+import { allowedAuthMethods, type TokenEndpointAuthMethod } from '../config/client-auth.ts';
+import { clientAssertionKeys } from './checks/client-assertion.ts';
 
 /** Everything the protocol layer needs from outside, built once by a runtime entry and passed to createApp. */
 export interface BridgeDeps {
@@ -59,6 +62,10 @@ export interface IdentityProvider extends IdentityProviderConfig {
 export interface Client extends ClientConfig {
   /** The `iss` of its authorization responses (RFC 9207), or undefined when switched off for this client. */
   responseIssuer: string | undefined;
+  /** The methods it may authenticate with at /token (checks/client-auth.ts). */
+  authMethods: readonly TokenEndpointAuthMethod[];
+  /** private_key_jwt: its public keys (inline jwks or jwksUri), built once; undefined for other methods. */
+  assertionKeys: JWTVerifyGetKey | undefined;
 }
 
 /** The protocol layer's services, built once at startup from the deps (one record per IdP and per client). */
@@ -85,7 +92,7 @@ export function createServices(deps: BridgeDeps): BridgeServices {
     ]),
   );
   const clients = new Map(
-    config.clients.map((client): [string, Client] => [client.clientId, { ...client, responseIssuer: client.authorizationResponseIss ? config.issuer : undefined }]),
+    config.clients.map((client): [string, Client] => [client.clientId, { ...client, responseIssuer: client.authorizationResponseIss ? config.issuer : undefined, authMethods: allowedAuthMethods(client), assertionKeys: clientAssertionKeys(client) }]),
   );
   return {
     ...deps,

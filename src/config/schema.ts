@@ -122,6 +122,8 @@ const identityProvider = z
     /** Required: the proof a request came through the WAF, or the explicit string "none". */
     trustedProxy: z.union([z.literal('none'), trustedProxy], 'must be an object (sharedSecret and/or sourceCidrs) or the string "none"').optional(),
     loginUrl: secureUrl().nullable().default(null),
+    /** RP-initiated logout: the legacy app's logout, visited with return_to back to /end_session/done. */
+    logoutUrl: secureUrl().nullable().default(null),
   })
   .strict()
   .superRefine((idp, ctx) => {

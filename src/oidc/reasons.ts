@@ -37,6 +37,9 @@ export const REASONS = [
   'client_assertion_invalid',
   'client_assertion_replayed',
   'client_keys_unavailable',
+  // RP-initiated logout
+  'id_token_hint_invalid',
+  'post_logout_redirect_uri_unregistered',
   // PKCE (RFC 7636)
   'pkce_required',
   'pkce_invalid',

@@ -8,6 +8,7 @@ import { renderError } from './responses.ts';
 import type { BridgeContext, BridgeEnv, BridgeServices, Channel } from './services.ts';
 import { createTokenHandler } from './endpoints/token.ts';
 import { createUserinfoHandler } from './endpoints/userinfo.ts';
+import { createEndSessionDoneHandler, createEndSessionHandler } from './endpoints/end-session.ts';
 
 type Method = 'GET' | 'POST';
 type Handler = (c: BridgeContext) => Response | Promise<Response>;
@@ -56,6 +57,8 @@ export function routeTable(services: BridgeServices): Route[] {
     { name: 'callback', paths: ['/login/jwt/callback'], methods: ['GET'], channel: 'front', rejectEvent: 'callback.rejected', handler: createCallbackHandler(services) },
     { name: 'token', paths: ['/token'], methods: ['POST'], channel: 'back', crossOrigin: true, rejectEvent: 'token.rejected', handler: createTokenHandler(services) },
     { name: 'userinfo', paths: ['/userinfo'], methods: ['GET', 'POST'], channel: 'back', crossOrigin: true, rejectEvent: 'userinfo.rejected', handler: createUserinfoHandler(services) },
+    { name: 'end_session', paths: ['/end_session'], methods: ['GET', 'POST'], channel: 'front', rejectEvent: 'logout.rejected', handler: createEndSessionHandler(services) },
+    { name: 'end_session_done', paths: ['/end_session/done'], methods: ['GET'], channel: 'front', rejectEvent: 'logout.rejected', handler: createEndSessionDoneHandler(services) },
     { name: 'healthz', paths: ['/healthz'], methods: ['GET'], channel: 'back', rejectEvent: 'health.rejected', handler: (c) => c.json({ status: 'ok' }) },
     {
       name: 'readyz',

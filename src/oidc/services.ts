@@ -15,6 +15,7 @@ import { createGrants, type Grants } from './tokens/grants.ts';
 import type { JWTVerifyGetKey } from 'jose';
 import { allowedAuthMethods, type TokenEndpointAuthMethod } from '../config/client-auth.ts';
 import { clientAssertionKeys } from './checks/client-assertion.ts';
+import { createSessions, type Sessions } from './tokens/sessions.ts';
 
 /** Everything the protocol layer needs from outside, built once by a runtime entry and passed to createApp. */
 export interface BridgeDeps {
@@ -78,6 +79,8 @@ export interface BridgeServices extends BridgeDeps {
   authRequests: AuthRequests;
   codes: Codes;
   grants: Grants;
+  /** sid → grant, for RP-initiated logout. */
+  sessions: Sessions;
   discovery: Record<string, unknown>;
 }
 
@@ -103,6 +106,7 @@ export function createServices(deps: BridgeDeps): BridgeServices {
     authRequests: createAuthRequests(store, createSealer({ store, clock, retainMs: tokens.authRequestTtlSeconds * 1000 }), tokens.authRequestTtlSeconds * 1000, clock),
     codes: createCodes(store, { clock, ttlMs: tokens.codeTtlSeconds * 1000, reuseWindowMs: tokenLifetimeMs }),
     grants: createGrants(store, tokenLifetimeMs),
+    sessions: createSessions(store, tokenLifetimeMs),
     discovery: buildDiscovery(config, deps.keys),
   };
 }

@@ -12,6 +12,7 @@ export function buildDiscovery(config: Config, keys: SigningKeys): Record<string
     authorization_endpoint: `${base}/authorize`,
     token_endpoint: `${base}/token`,
     userinfo_endpoint: `${base}/userinfo`,
+    end_session_endpoint: `${base}/end_session`,
     jwks_uri: `${base}/jwks`,
     scopes_supported: [...SUPPORTED_SCOPES],
     response_types_supported: ['code'],

@@ -1,6 +1,7 @@
 import { ipRestriction } from 'hono/ip-restriction';
 import * as z from 'zod';
 import { checkSecureUrl } from './urls.ts';
+import { checkClientAuth, clientAuthFields } from './client-auth.ts';
 
 /** Asymmetric JWS algorithms only: HMAC could be confused with a public key, `none` is never acceptable. */
 export const LEGACY_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
@@ -123,6 +124,8 @@ const identityProvider = z
     /** Required: the proof a request came through the WAF, or the explicit string "none". */
     trustedProxy: z.union([z.literal('none'), trustedProxy], 'must be an object (sharedSecret and/or sourceCidrs) or the string "none"').optional(),
     loginUrl: secureUrl().nullable().default(null),
+    /** RP-initiated logout: the legacy app's logout, visited with return_to back to /end_session/done. */
+    logoutUrl: secureUrl().nullable().default(null),
   })
   .strict()
   .superRefine((idp, ctx) => {
@@ -192,6 +195,7 @@ const client = z
     refreshTokenIdleSeconds: z.number().int().min(60).max(31_536_000).default(1_209_600),
     /** A refresh token family ends this long after the login, however often it is used (default 30 days). */
     refreshTokenAbsoluteSeconds: z.number().int().min(60).max(31_536_000).default(2_592_000),
+    ...clientAuthFields,
   })
   .strict();
 
@@ -289,6 +293,7 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['clients', i, 'clientId'], message: `duplicate clientId "${c.clientId}"` });
       }
       clientIds.add(c.clientId);
+      checkClientAuth(c, ctx, ['clients', i]);
       c.identityProviders.forEach((id, j) => {
         if (!idpIds.has(id)) {
           ctx.addIssue({ code: 'custom', path: ['clients', i, 'identityProviders', j], message: `unknown identity provider "${id}"` });

@@ -32,6 +32,14 @@ export const REASONS = [
   'client_auth_failed',
   'client_id_mismatch',
   'multiple_client_auth',
+  'client_auth_method_mismatch',
+  'client_assertion_type_unsupported',
+  'client_assertion_invalid',
+  'client_assertion_replayed',
+  'client_keys_unavailable',
+  // RP-initiated logout
+  'id_token_hint_invalid',
+  'post_logout_redirect_uri_unregistered',
   // PKCE (RFC 7636)
   'pkce_required',
   'pkce_invalid',

@@ -4,7 +4,7 @@ import type { BridgeContext, Channel, RedirectTarget } from './services.ts';
 
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 
-type PageStatus = 400 | 403 | 404 | 405 | 500 | 503;
+type PageStatus = 200 | 400 | 403 | 404 | 405 | 500 | 503;
 
 /**
  * The one renderer of failures. On a back-channel route every error is a JSON body (RFC 6749 §5.2). On a

@@ -10,6 +10,7 @@ import { createTokenHandler } from './endpoints/token.ts';
 import { createUserinfoHandler } from './endpoints/userinfo.ts';
 import { createRevokeHandler } from './endpoints/revoke.ts';
 import { createIntrospectHandler } from './endpoints/introspect.ts';
+import { createEndSessionDoneHandler, createEndSessionHandler } from './endpoints/end-session.ts';
 
 type Method = 'GET' | 'POST';
 type Handler = (c: BridgeContext) => Response | Promise<Response>;
@@ -60,6 +61,8 @@ export function routeTable(services: BridgeServices): Route[] {
     { name: 'userinfo', paths: ['/userinfo'], methods: ['GET', 'POST'], channel: 'back', crossOrigin: true, rejectEvent: 'userinfo.rejected', handler: createUserinfoHandler(services) },
     { name: 'revoke', paths: ['/revoke'], methods: ['POST'], channel: 'back', crossOrigin: true, rejectEvent: 'revoke.rejected', handler: createRevokeHandler(services) },
     { name: 'introspect', paths: ['/introspect'], methods: ['POST'], channel: 'back', rejectEvent: 'introspect.rejected', handler: createIntrospectHandler(services) },
+    { name: 'end_session', paths: ['/end_session'], methods: ['GET', 'POST'], channel: 'front', rejectEvent: 'logout.rejected', handler: createEndSessionHandler(services) },
+    { name: 'end_session_done', paths: ['/end_session/done'], methods: ['GET'], channel: 'front', rejectEvent: 'logout.rejected', handler: createEndSessionDoneHandler(services) },
     { name: 'healthz', paths: ['/healthz'], methods: ['GET'], channel: 'back', rejectEvent: 'health.rejected', handler: (c) => c.json({ status: 'ok' }) },
     {
       name: 'readyz',

@@ -13,6 +13,10 @@ import { createCodes, type Codes } from './flow/codes.ts';
 import { buildDiscovery } from './endpoints/discovery.ts';
 import { createGrants, type Grants } from './tokens/grants.ts';
 import { createRefreshTokens, type RefreshTokens } from './tokens/refresh-tokens.ts';
+import type { JWTVerifyGetKey } from 'jose';
+import { allowedAuthMethods, type TokenEndpointAuthMethod } from '../config/client-auth.ts';
+import { clientAssertionKeys } from './checks/client-assertion.ts';
+import { createSessions, type Sessions } from './tokens/sessions.ts';
 
 /** Everything the protocol layer needs from outside, built once by a runtime entry and passed to createApp. */
 export interface BridgeDeps {
@@ -60,6 +64,10 @@ export interface IdentityProvider extends IdentityProviderConfig {
 export interface Client extends ClientConfig {
   /** The `iss` of its authorization responses (RFC 9207), or undefined when switched off for this client. */
   responseIssuer: string | undefined;
+  /** The methods it may authenticate with at /token (checks/client-auth.ts). */
+  authMethods: readonly TokenEndpointAuthMethod[];
+  /** private_key_jwt: its public keys (inline jwks or jwksUri), built once; undefined for other methods. */
+  assertionKeys: JWTVerifyGetKey | undefined;
 }
 
 /** The protocol layer's services, built once at startup from the deps (one record per IdP and per client). */
@@ -73,6 +81,8 @@ export interface BridgeServices extends BridgeDeps {
   codes: Codes;
   grants: Grants;
   refreshTokens: RefreshTokens;
+  /** sid → grant, for RP-initiated logout. */
+  sessions: Sessions;
   discovery: Record<string, unknown>;
 }
 
@@ -89,7 +99,7 @@ export function createServices(deps: BridgeDeps): BridgeServices {
     ]),
   );
   const clients = new Map(
-    config.clients.map((client): [string, Client] => [client.clientId, { ...client, responseIssuer: client.authorizationResponseIss ? config.issuer : undefined }]),
+    config.clients.map((client): [string, Client] => [client.clientId, { ...client, responseIssuer: client.authorizationResponseIss ? config.issuer : undefined, authMethods: allowedAuthMethods(client), assertionKeys: clientAssertionKeys(client) }]),
   );
   return {
     ...deps,
@@ -101,6 +111,8 @@ export function createServices(deps: BridgeDeps): BridgeServices {
     codes: createCodes(store, { clock, ttlMs: tokens.codeTtlSeconds * 1000, reuseWindowMs: tokenLifetimeMs }),
     grants: createGrants(store, Math.max(tokenLifetimeMs, refreshLifetimeMs)),
     refreshTokens: createRefreshTokens(store, clock),
+    // A session's grant may live as long as its refresh tokens: logout must still find it.
+    sessions: createSessions(store, Math.max(tokenLifetimeMs, refreshLifetimeMs)),
     discovery: buildDiscovery(config, deps.keys),
   };
 }

@@ -87,6 +87,8 @@ export interface StackOptions {
   clock?: Clock;
   /** More identity providers beside `legacy` (complete entries). */
   extraIdps?: Record<string, unknown>[];
+  /** The `tokens` section of the config (lifetimes). */
+  tokens?: Record<string, unknown>;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -99,6 +101,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     server: { host: '127.0.0.1', port: bridgePort },
     store: options.store === 'redis' ? { type: 'redis', url: REDIS_URL, keyPrefix } : { type: 'memory' },
     logging: { level: options.logLevel ?? 'info' },
+    ...(options.tokens && { tokens: options.tokens }),
     identityProviders: [legacyIdpEntry(legacy, `http://127.0.0.1:${wafPort}/login/jwt`, options.idp), ...(options.extraIdps ?? [])],
     clients: [...testClients(['legacy']), ...(options.clients ?? [])],
   });

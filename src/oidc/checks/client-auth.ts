@@ -2,9 +2,12 @@ import { safeEqual } from '../../crypto.ts';
 import type { BridgeContext, BridgeServices, Client } from '../services.ts';
 import { OAuthError, invalidRequest } from '../errors.ts';
 import type { Params } from '../params.ts';
+import type { Reason } from '../reasons.ts';
+import type { TokenEndpointAuthMethod } from '../../config/client-auth.ts';
+import { authenticateAssertion } from './client-assertion.ts';
 
-const invalidClient = (detail: string) =>
-  new OAuthError('invalid_client', 'client authentication failed', { reason: 'client_auth_failed', detail });
+const invalidClient = (detail: string, reason: Reason = 'client_auth_failed') =>
+  new OAuthError('invalid_client', 'client authentication failed', { reason, detail });
 
 function decodeBasicPart(value: string): string {
   // RFC 6749 §2.3.1: client_id and secret are form-urlencoded before base64.
@@ -29,14 +32,21 @@ export function readBasic(header: string | undefined): { id: string; secret: str
 }
 
 /**
- * Authenticates the client at a back-channel endpoint: client_secret_basic, client_secret_post, or `none`
- * (client_id only) for public clients. Exactly one method per request (RFC 6749 §2.3).
+ * Authenticates the client at a back-channel endpoint: client_secret_basic, client_secret_post, private_key_jwt
+ * (client-assertion.ts), or `none` (client_id only) for public clients. Exactly one method per request (RFC 6749
+ * §2.3), and the one the client is registered with (`tokenEndpointAuthMethod`, OIDC Core §9).
  */
 export async function authenticateClient(c: BridgeContext, services: BridgeServices, params: Params): Promise<Client> {
   const basic = readBasic(c.req.header('authorization'));
   const postId = params.get('client_id');
   const postSecret = params.get('client_secret');
-  if (basic && postSecret !== undefined) throw invalidRequest('use only one client authentication method', 'multiple_client_auth');
+  const assertion = params.get('client_assertion');
+  const assertionType = params.get('client_assertion_type');
+  const usesAssertion = assertion !== undefined || assertionType !== undefined;
+  if ([basic !== undefined, postSecret !== undefined, usesAssertion].filter(Boolean).length > 1) {
+    throw invalidRequest('use only one client authentication method', 'multiple_client_auth');
+  }
+  if (usesAssertion) return authenticateAssertion(services, postId, assertion, assertionType);
   if (basic && postId !== undefined && postId !== basic.id) throw invalidRequest('client_id does not match the authenticated client', 'client_id_mismatch');
   const clientId = basic?.id ?? postId;
   if (clientId === undefined) throw invalidClient('no client identification');
@@ -47,11 +57,16 @@ export async function authenticateClient(c: BridgeContext, services: BridgeServi
     await safeEqual(presented ?? '', 'unknown-client');
     throw invalidClient(`unknown client ${clientId}`);
   }
+  const method: TokenEndpointAuthMethod = basic ? 'client_secret_basic' : postSecret !== undefined ? 'client_secret_post' : 'none';
   if (client.clientSecret === undefined) {
-    if (presented !== undefined) throw invalidClient('public client presented a secret');
+    if (presented !== undefined) throw invalidClient(client.assertionKeys ? 'private_key_jwt client presented a secret' : 'public client presented a secret', 'client_auth_method_mismatch');
+    if (client.assertionKeys) throw invalidClient('private_key_jwt client sent no client_assertion', 'client_auth_method_mismatch');
     return client;
   }
   if (presented === undefined) throw invalidClient('confidential client without a secret');
+  if (!client.authMethods.includes(method)) {
+    throw invalidClient(`client registered for ${client.authMethods.join('/')} used ${method}`, 'client_auth_method_mismatch');
+  }
   if (!(await safeEqual(presented, client.clientSecret))) throw invalidClient('wrong client secret');
   return client;
 }

@@ -17,7 +17,7 @@ export async function authenticateIntrospectionCaller(c: BridgeContext, services
   const resourceServer = services.config.resourceServers.find((rs) => rs.id === (basic?.id ?? postId));
   if (!resourceServer) {
     const client = await authenticateClient(c, services, params);
-    if (client.clientSecret === undefined) {
+    if (client.authMethods.every((method) => method === 'none')) {
       throw new OAuthError('invalid_client', 'client authentication failed', { reason: 'public_client_not_allowed', detail: `public client ${client.clientId} at introspection` });
     }
     return { kind: 'client', client };

@@ -13,7 +13,7 @@ const EXPIRED = { title: 'Sign-in request expired', message: 'This sign-in reque
  * spends the auth request, so in a session-swap attempt nobody gets a code.
  */
 export function createCallbackHandler(services: BridgeServices) {
-  const { clock, authRequests, codes } = services;
+  const { clock, authRequests, codes, sessions } = services;
 
   return async (c: BridgeContext): Promise<Response> => {
     const { ar, client } = await openAuthRequestOrExpire(c, services, EXPIRED);
@@ -41,6 +41,9 @@ export function createCallbackHandler(services: BridgeServices) {
       throw new OAuthError('access_denied', 'the sign-in could not be completed in this browser', { reason: 'binding_failed', detail: problem });
     }
     if (!(await authRequests.consume(loaded))) throw pageError('auth_request_unknown', EXPIRED, 'consumed by a concurrent callback');
+    const sid = randomToken(16);
+    const grantId = randomToken(16);
+    await sessions.record(sid, { grantId, clientId: ar.clientId, idp: ar.idp });
     const code = await codes.issue({
       clientId: ar.clientId,
       redirectUri: ar.redirectUri,
@@ -51,8 +54,8 @@ export function createCallbackHandler(services: BridgeServices) {
       idp: ar.idp,
       authTime: login.authTime,
       ...(login.amr && { amr: login.amr }),
-      sid: randomToken(16),
-      grantId: randomToken(16),
+      sid,
+      grantId,
       issuedAt: clock.now(),
     });
     log.info({ event: 'login.succeeded', userId: login.userId }, 'authorization code issued');

@@ -2,6 +2,7 @@ import type { Config } from '../../config/schema.ts';
 import type { SigningKeys } from '../../keys/signing-keys.ts';
 import { SUPPORTED_CLAIMS } from '../tokens/claims.ts';
 import { SUPPORTED_SCOPES } from '../checks/scope.ts';
+import { CLIENT_ASSERTION_ALGORITHMS } from '../../config/client-auth.ts';
 
 /** OpenID Provider Metadata (OIDC Discovery §3): advertises exactly what is implemented. */
 export function buildDiscovery(config: Config, keys: SigningKeys): Record<string, unknown> {
@@ -11,6 +12,7 @@ export function buildDiscovery(config: Config, keys: SigningKeys): Record<string
     authorization_endpoint: `${base}/authorize`,
     token_endpoint: `${base}/token`,
     userinfo_endpoint: `${base}/userinfo`,
+    end_session_endpoint: `${base}/end_session`,
     jwks_uri: `${base}/jwks`,
     scopes_supported: [...SUPPORTED_SCOPES],
     response_types_supported: ['code'],
@@ -18,12 +20,13 @@ export function buildDiscovery(config: Config, keys: SigningKeys): Record<string
     grant_types_supported: ['authorization_code', 'refresh_token'],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: keys.algorithms,
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    token_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGORITHMS],
     revocation_endpoint: `${base}/revoke`,
-    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
     introspection_endpoint: `${base}/introspect`,
     // Confidential clients and resource servers (resourceServers[]); public clients may not introspect.
-    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
     code_challenge_methods_supported: ['S256'],
     claims_supported: SUPPORTED_CLAIMS,
     authorization_response_iss_parameter_supported: true,

@@ -122,6 +122,13 @@ describe.each(['memory', 'redis'] as const)('private_key_jwt client authenticati
     expect(userinfo.sub).toBe(tokens.claims()!.sub);
   });
 
+  it('introspects and revokes its own access token with openid-client PrivateKeyJwt (a confidential client without a secret)', async () => {
+    const { app, tokens } = await signInWithPrivateKeyJwt(INLINE, inlineKey);
+    expect((await oidc.tokenIntrospection(app, tokens.access_token)).active).toBe(true);
+    await oidc.tokenRevocation(app, tokens.access_token);
+    expect((await oidc.tokenIntrospection(app, tokens.access_token)).active).toBe(false);
+  });
+
   it('signs in with openid-client PrivateKeyJwt and a jwksUri (RS256), fetching the keys from the client', async () => {
     const { tokens } = await signInWithPrivateKeyJwt(REMOTE, remoteKey);
     expect(tokens.claims()!.aud).toBe(REMOTE.clientId);

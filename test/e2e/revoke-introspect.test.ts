@@ -147,8 +147,8 @@ describe.each(['memory', 'redis'] as const)('revocation and introspection (%s st
       grant_types_supported: ['authorization_code', 'refresh_token'],
       revocation_endpoint: `${stack.issuer}/revoke`,
       introspection_endpoint: `${stack.issuer}/introspect`,
-      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
-      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
     });
     expect(metadata.scopes_supported).toContain('offline_access');
     for (const key of Object.keys(metadata).filter((k) => k.endsWith('_endpoint'))) {

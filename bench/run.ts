@@ -15,7 +15,8 @@ async function run(suite: Suite): Promise<void> {
   console.log(`\n${suite.name}`);
   const rows = bench.tasks.map((task) => {
     const result = task.result;
-    if (result.state !== 'completed') return { task: task.name, 'ops/s': 'error', 'mean µs': '', 'vs baseline': String((result as { error?: unknown }).error ?? result.state) };
+    if (result.state !== 'completed')
+      return { task: task.name, 'ops/s': 'error', 'mean µs': '', 'vs baseline': String((result as { error?: unknown }).error ?? result.state) };
     const ratio = result.latency.mean / baseline.latency.mean;
     return {
       task: task.name,

@@ -41,7 +41,17 @@ export async function httpSuite(): Promise<Suite> {
   const config = validateConfig({
     issuer: 'https://accounts.example.com',
     logging: { level: 'silent' },
-    identityProviders: [{ id: 'legacy', issuer: issuer.url, keysEndpoint: issuer.jwksUrl, jwtEndpoint: 'https://apps.example.com/auth-new', headerName: 'x-custom-tkn', allowAnyAudience: true, trustedProxy: 'none' }],
+    identityProviders: [
+      {
+        id: 'legacy',
+        issuer: issuer.url,
+        keysEndpoint: issuer.jwksUrl,
+        jwtEndpoint: 'https://apps.example.com/auth-new',
+        headerName: 'x-custom-tkn',
+        allowAnyAudience: true,
+        trustedProxy: 'none',
+      },
+    ],
     clients: [{ clientId: 'app', clientSecret: 'app-secret-0123456789', redirectUris: ['https://app.example.com/cb'], identityProviders: ['legacy'] }],
   });
   const store = createMemoryStore({ clock: systemClock });

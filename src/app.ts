@@ -23,7 +23,17 @@ export function createApp(deps: BridgeDeps): Hono<BridgeEnv> {
     const started = performance.now();
     await next();
     // Path only: query strings carry codes, completion values and state.
-    log.debug({ event: 'http.request', route: c.get('route')?.name, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
+    log.debug(
+      {
+        event: 'http.request',
+        route: c.get('route')?.name,
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+      },
+      'request',
+    );
   });
   app.use(
     bodyLimit({

@@ -96,7 +96,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       default:
         if (command === 'users') {
           const { config } = await loadConfigOption(values.config, io);
-          return await runUsersCommand({ config, action: sub, id: rest[0], out: io.out, logger: createLogger(createPinoLogger, { ...config, logging: { level: 'warn' } }) });
+          return await runUsersCommand({
+            config,
+            action: sub,
+            id: rest[0],
+            out: io.out,
+            logger: createLogger(createPinoLogger, { ...config, logging: { level: 'warn' } }),
+          });
         }
         throw new UsageError(`unknown command: ${positionals.join(' ')}`);
     }

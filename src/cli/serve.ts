@@ -11,7 +11,11 @@ export async function serve(configFile: string | undefined, io: CliIo): Promise<
   if (!configFile) {
     const { startDemo } = await import('../runtime/demo/index.ts');
     const demo = await startDemo({ env: io.env, out: io.out });
-    const stop = () => void demo.close().then(() => process.exit(0), () => process.exit(1));
+    const stop = () =>
+      void demo.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     return new Promise<number>(() => undefined);

@@ -60,7 +60,7 @@ export function hint(reason: LegacyReason, idp: IdentityProviderConfig): string 
     case 'signature_invalid':
       return 'the signature does not match the key with that kid (or the key is too weak); check the token comes from this issuer and keys were not re-generated under the same kid';
     case 'unknown_kid':
-      return 'no key with the token\'s kid in the configured key source (even after one refetch); check keysEndpoint/discoveryUrl/publicKeys point at this issuer';
+      return "no key with the token's kid in the configured key source (even after one refetch); check keysEndpoint/discoveryUrl/publicKeys point at this issuer";
     case 'issuer_mismatch':
       return `iss must equal ${JSON.stringify(idp.issuer)} exactly (a trailing slash matters)`;
     case 'audience_mismatch':

@@ -5,7 +5,13 @@ import type { Logger } from '../observability/logger.ts';
 import { createStore } from '../storage/index.ts';
 
 /** `users list|show|disable|enable|delete` against the configured store. */
-export async function runUsersCommand(input: { config: Config; action: string | undefined; id: string | undefined; out: (line: string) => void; logger: Logger }): Promise<number> {
+export async function runUsersCommand(input: {
+  config: Config;
+  action: string | undefined;
+  id: string | undefined;
+  out: (line: string) => void;
+  logger: Logger;
+}): Promise<number> {
   const { config, action, id, out, logger } = input;
   if (action !== 'list' && !id) {
     out('usage: jwt-idp-bridge users list | users show|disable|enable|delete ID --config FILE');
@@ -17,7 +23,10 @@ export async function runUsersCommand(input: { config: Config; action: string | 
   try {
     switch (action) {
       case 'list':
-        for (const user of await users.list()) out(`${user.id}\t${user.disabled ? 'disabled' : 'active'}\t${user.identities.map((i) => `${i.idp}:${i.sub}`).join(',')}\t${String(user.profile.email ?? '')}`);
+        for (const user of await users.list())
+          out(
+            `${user.id}\t${user.disabled ? 'disabled' : 'active'}\t${user.identities.map((i) => `${i.idp}:${i.sub}`).join(',')}\t${String(user.profile.email ?? '')}`,
+          );
         return 0;
       case 'show': {
         const user = await users.get(id!);

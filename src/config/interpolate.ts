@@ -1,7 +1,6 @@
 import type { ConfigProblem } from './errors.ts';
 import { formatPath } from './errors.ts';
 
-
 /**
  * Replaces `${VAR}` in every string value from `env`. A missing variable is a problem naming both the
  * variable and the key path where it was used; `$${VAR}` stays literal as `${VAR}`.
@@ -24,4 +23,3 @@ export function interpolate(value: unknown, env: Record<string, string | undefin
   }
   return value;
 }
-

@@ -27,9 +27,7 @@ const secureUrl = (opts?: { allowQuery?: boolean }) =>
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 
-const identifier = z
-  .string()
-  .regex(/^[A-Za-z0-9._~-]{1,64}$/, 'must be 1-64 characters of letters, digits, ".", "_", "~" or "-"');
+const identifier = z.string().regex(/^[A-Za-z0-9._~-]{1,64}$/, 'must be 1-64 characters of letters, digits, ".", "_", "~" or "-"');
 
 const headerName = z
   .string()
@@ -86,9 +84,7 @@ const trustedProxy = z
   .refine((proxy) => proxy.sharedSecret !== undefined || proxy.sourceCidrs.length > 0, 'must set sharedSecret and/or sourceCidrs, or be the string "none"');
 
 /** `typ` values (RFC 7515 §4.1.9): compared case-insensitively, "application/" prefix optional. */
-const tokenType = z
-  .string()
-  .regex(/^[A-Za-z0-9!#$&^_.+-]+(\/[A-Za-z0-9!#$&^_.+-]+)?$/, 'must be a media type such as "JWT" or "application/at+jwt"');
+const tokenType = z.string().regex(/^[A-Za-z0-9!#$&^_.+-]+(\/[A-Za-z0-9!#$&^_.+-]+)?$/, 'must be a media type such as "JWT" or "application/at+jwt"');
 
 const origin = z.string().superRefine((value, ctx) => {
   const problem = checkSecureUrl(value, { allowQuery: false });
@@ -102,7 +98,10 @@ const identityProvider = z
     issuer: z.string().min(1, 'must be a non-empty string'),
     keysEndpoint: secureUrl().optional(),
     discoveryUrl: secureUrl().optional(),
-    publicKeys: z.array(z.union([z.string().min(1), z.record(z.string(), z.unknown())])).min(1).optional(),
+    publicKeys: z
+      .array(z.union([z.string().min(1), z.record(z.string(), z.unknown())]))
+      .min(1)
+      .optional(),
     keysCache,
     jwtEndpoint: secureUrl({ allowQuery: false }),
     headerName: headerName.default('authorization'),
@@ -138,10 +137,18 @@ const identityProvider = z
       });
     }
     if (idp.audiences === undefined && !idp.allowAnyAudience) {
-      ctx.addIssue({ code: 'custom', path: ['audiences'], message: 'is required: list the accepted aud values, or set allowAnyAudience: true to accept any audience' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['audiences'],
+        message: 'is required: list the accepted aud values, or set allowAnyAudience: true to accept any audience',
+      });
     }
     if (idp.audiences !== undefined && idp.allowAnyAudience) {
-      ctx.addIssue({ code: 'custom', path: ['allowAnyAudience'], message: 'cannot be combined with audiences: set one of audiences or allowAnyAudience: true' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['allowAnyAudience'],
+        message: 'cannot be combined with audiences: set one of audiences or allowAnyAudience: true',
+      });
     }
     if (idp.trustedProxy === undefined) {
       ctx.addIssue({
@@ -200,14 +207,9 @@ const client = z
   .strict();
 
 /** An API that may call /introspect (RFC 7662) with HTTP Basic or client_secret_post. */
-const resourceServer = z
-  .object({ id: identifier, secret: z.string().min(16, 'must be at least 16 characters') })
-  .strict();
+const resourceServer = z.object({ id: identifier, secret: z.string().min(16, 'must be at least 16 characters') }).strict();
 
-const signingKey = z.union([
-  z.object({ file: z.string().min(1) }).strict(),
-  z.object({ jwk: z.record(z.string(), z.unknown()) }).strict(),
-]);
+const signingKey = z.union([z.object({ file: z.string().min(1) }).strict(), z.object({ jwk: z.record(z.string(), z.unknown()) }).strict()]);
 
 export const configSchema = z
   .object({
@@ -229,7 +231,10 @@ export const configSchema = z
         /** upstash: the REST token (normally `${UPSTASH_REDIS_REST_TOKEN}`, a Worker secret). */
         token: z.string().min(1).optional(),
         /** durable-object: the binding name of the Durable Object namespace (default BRIDGE_STORE). */
-        binding: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a binding name').optional(),
+        binding: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a binding name')
+          .optional(),
         /** durable-object: how many objects the keys are spread over (default 32); fixed for the life of the data. */
         shards: z.number().int().min(1).max(1024).optional(),
       })
@@ -302,7 +307,8 @@ export const configSchema = z
     });
     const callerIds = new Set(clientIds);
     config.resourceServers.forEach((rs, i) => {
-      if (callerIds.has(rs.id)) ctx.addIssue({ code: 'custom', path: ['resourceServers', i, 'id'], message: `"${rs.id}" is already a clientId or resource server id` });
+      if (callerIds.has(rs.id))
+        ctx.addIssue({ code: 'custom', path: ['resourceServers', i, 'id'], message: `"${rs.id}" is already a clientId or resource server id` });
       callerIds.add(rs.id);
     });
   });

@@ -1,17 +1,7 @@
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Store } from '../storage/port.ts';
-import {
-  canonicalJson,
-  decodeUser,
-  encodeUser,
-  linkKey,
-  newUserId,
-  USER_KEY_PREFIX,
-  userKey,
-  type User,
-  type UserDirectory,
-} from './user.ts';
+import { canonicalJson, decodeUser, encodeUser, linkKey, newUserId, USER_KEY_PREFIX, userKey, type User, type UserDirectory } from './user.ts';
 
 /** Retries for one logical update that keeps losing compare-and-swap races; more than this is a hot-spot bug. */
 const MAX_ATTEMPTS = 5;
@@ -27,12 +17,7 @@ type UpdateOutcome = { status: 'missing' } | { status: 'ok' | 'conflict'; user: 
  * Users and their (idp, sub) links over the storage port. Every write is one atomic port call on one key
  * (STORAGE.md), so the directory is safe across bridge instances sharing a store; StoreUnavailableError propagates.
  */
-export function createUserDirectory(deps: {
-  store: Store;
-  clock: Clock;
-  logger: Logger;
-  newId?: () => string;
-}): UserDirectory {
+export function createUserDirectory(deps: { store: Store; clock: Clock; logger: Logger; newId?: () => string }): UserDirectory {
   const { store, clock, logger } = deps;
   const newId = deps.newId ?? newUserId;
 
@@ -150,9 +135,7 @@ export function createUserDirectory(deps: {
     },
 
     async setDisabled(id, disabled) {
-      const outcome = await update(id, (current) =>
-        current.disabled === disabled ? null : { ...current, disabled, updatedAt: clock.now() },
-      );
+      const outcome = await update(id, (current) => (current.disabled === disabled ? null : { ...current, disabled, updatedAt: clock.now() }));
       if (outcome.status === 'missing') return null;
       if (outcome.status === 'conflict') throw new Error('user record kept changing; try again');
       logger.info({ event: disabled ? 'user.disabled' : 'user.enabled', userId: id }, 'user status changed');

@@ -21,10 +21,7 @@ export interface User {
   identities: { idp: string; sub: string }[];
 }
 
-export type ResolveResult =
-  | { status: 'ok'; user: User; registered: boolean }
-  | { status: 'not_registered' }
-  | { status: 'disabled'; user: User };
+export type ResolveResult = { status: 'ok'; user: User; registered: boolean } | { status: 'not_registered' } | { status: 'disabled'; user: User };
 
 export interface UserDirectory {
   /**
@@ -83,8 +80,6 @@ export function decodeUser(raw: string): User {
 /** JSON with object keys sorted, so two profiles compare equal regardless of claim order. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
+    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
   );
 }

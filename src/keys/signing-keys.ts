@@ -108,7 +108,9 @@ export async function importSigningKeys(jwks: JWK[], requiredAlgs: readonly Sign
     kids.add(key.kid);
   }
   if (all.length && !all.some((k) => k.alg === 'RS256')) {
-    throw new SigningKeyError('signing.keys', `must include an RS256 key (discovery must list RS256 in id_token_signing_alg_values_supported); found only ${[...new Set(all.map((k) => k.alg))].join(', ')}. Add one with \`jwt-idp-bridge keys generate --alg RS256\``,
+    throw new SigningKeyError(
+      'signing.keys',
+      `must include an RS256 key (discovery must list RS256 in id_token_signing_alg_values_supported); found only ${[...new Set(all.map((k) => k.alg))].join(', ')}. Add one with \`jwt-idp-bridge keys generate --alg RS256\``,
     );
   }
   for (const alg of requiredAlgs) {

@@ -41,7 +41,11 @@ export function describeClaims(claims: Record<string, unknown>, idp: Idp, nowSec
   if (nbf !== undefined) {
     if (typeof nbf !== 'number' || !Number.isFinite(nbf)) fail('nbf', 'token_malformed', `${summarize(nbf)} is not a NumericDate`);
     else if (nbf > nowSeconds + tolerance) fail('nbf', 'not_yet_valid', `${iso(nbf)} (valid only in ${duration(nbf - nowSeconds)}; tolerance ${tolerance}s)`);
-    else pass('nbf', `${iso(nbf)} (${nbf > nowSeconds ? `in ${duration(nbf - nowSeconds)}, within the ${tolerance}s tolerance` : `valid since ${duration(nowSeconds - nbf)}`})`);
+    else
+      pass(
+        'nbf',
+        `${iso(nbf)} (${nbf > nowSeconds ? `in ${duration(nbf - nowSeconds)}, within the ${tolerance}s tolerance` : `valid since ${duration(nowSeconds - nbf)}`})`,
+      );
   }
 
   const exp = claims.exp;
@@ -61,15 +65,21 @@ export function describeClaims(claims: Record<string, unknown>, idp: Idp, nowSec
     const age = nowSeconds - iat;
     const limit = maxAge === null ? 'no maximum age' : `max age ${duration(maxAge)}`;
     if (age < -tolerance) fail('iat', 'not_yet_valid', `${iso(iat)} (issued ${duration(-age)} in the future; tolerance ${tolerance}s)`);
-    else if (maxAge !== null && age - tolerance > maxAge) fail('iat', 'too_old', `${iso(iat)} (issued ${duration(age)} ago; ${limit}, tolerance ${tolerance}s)`);
+    else if (maxAge !== null && age - tolerance > maxAge)
+      fail('iat', 'too_old', `${iso(iat)} (issued ${duration(age)} ago; ${limit}, tolerance ${tolerance}s)`);
     else pass('iat', `${iso(iat)} (${age < 0 ? `${duration(-age)} in the future, within the tolerance` : `issued ${duration(age)} ago`}; ${limit})`);
   }
 
   // OIDC Core §2: auth_time is when the user authenticated; one in the future cannot be true (and would pass max_age).
   const authTime = claims.auth_time;
   if (typeof authTime === 'number' && Number.isFinite(authTime)) {
-    if (authTime > nowSeconds + tolerance) fail('auth_time', 'not_yet_valid', `${iso(authTime)} (${duration(authTime - nowSeconds)} in the future; tolerance ${tolerance}s)`);
-    else pass('auth_time', `${iso(authTime)} (${authTime > nowSeconds ? `${duration(authTime - nowSeconds)} in the future, within the tolerance` : `${duration(nowSeconds - authTime)} ago`})`);
+    if (authTime > nowSeconds + tolerance)
+      fail('auth_time', 'not_yet_valid', `${iso(authTime)} (${duration(authTime - nowSeconds)} in the future; tolerance ${tolerance}s)`);
+    else
+      pass(
+        'auth_time',
+        `${iso(authTime)} (${authTime > nowSeconds ? `${duration(authTime - nowSeconds)} in the future, within the tolerance` : `${duration(nowSeconds - authTime)} ago`})`,
+      );
   }
   return lines;
 }

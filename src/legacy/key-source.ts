@@ -147,7 +147,10 @@ export function createKeySource(options: KeySourceOptions): KeySource {
       if (!keys) {
         // Unknown kid: the issuer may have rotated. Join a fetch already under way, or start one if the cooldown allows.
         if (!inflight && clock.now() < lastAttemptAt + cooldownMs) {
-          throw new KeySourceError('unknown_kid', `no key for ${describeQuery(query)} in ${used.url} (${note}; refetch rate-limited to one per ${cache.cooldownSeconds}s)`);
+          throw new KeySourceError(
+            'unknown_kid',
+            `no key for ${describeQuery(query)} in ${used.url} (${note}; refetch rate-limited to one per ${cache.cooldownSeconds}s)`,
+          );
         }
         used = await refresh('unknown kid', log);
         note = `refetched for an unknown kid, ${fetchedNote(used)}`;

@@ -27,6 +27,7 @@ export function createLogger<Extra extends object = object>(
   settings: Pick<Config, 'logging' | 'identityProviders'> | { level: LogLevel },
   extra?: Extra,
 ): Logger {
-  const options: LoggerOptions = 'logging' in settings ? { level: settings.logging.level, extraHeaders: configuredHeaderNames(settings) } : { level: settings.level };
+  const options: LoggerOptions =
+    'logging' in settings ? { level: settings.logging.level, extraHeaders: configuredHeaderNames(settings) } : { level: settings.level };
   return backend({ ...options, ...extra } as LoggerOptions & Extra);
 }

@@ -41,7 +41,10 @@ export class Params {
   rejectDuplicates(): void {
     const repeated = [...this.#values].filter(([, values]) => values.length > 1).map(([name]) => name);
     if (repeated.length) {
-      const detail = `repeated: ${repeated.slice(0, 5).map((n) => JSON.stringify(n.slice(0, 40))).join(', ')}`;
+      const detail = `repeated: ${repeated
+        .slice(0, 5)
+        .map((n) => JSON.stringify(n.slice(0, 40)))
+        .join(', ')}`;
       throw new OAuthError('invalid_request', 'request parameters must not be repeated', { reason: 'duplicate_parameter', detail });
     }
   }

@@ -19,7 +19,10 @@ export function renderError(c: BridgeContext, thrown: unknown, channel: Channel 
   if (error.status >= 500 && error.error === 'server_error') {
     log?.error({ event: 'request.failed', path: c.req.path, err: error.cause }, 'unexpected error');
   } else {
-    log?.[error.status >= 500 ? 'warn' : 'info']({ event, reason: error.reason, ...(error.detail !== undefined && { detail: error.detail }) }, error.description);
+    log?.[error.status >= 500 ? 'warn' : 'info'](
+      { event, reason: error.reason, ...(error.detail !== undefined && { detail: error.detail }) },
+      error.description,
+    );
   }
   if (channel === 'back') return jsonError(c, error);
   const target = c.get('redirectTarget');

@@ -91,7 +91,10 @@ export function createServices(deps: BridgeDeps): BridgeServices {
   const tokens = config.tokens;
   const tokenLifetimeMs = Math.max(tokens.accessTokenTtlSeconds, tokens.idTokenTtlSeconds) * 1000;
   // A grant's revocation mark outlives its access tokens and every refresh token family it may have.
-  const refreshLifetimeMs = Math.max(0, ...config.clients.filter((c) => c.grantTypes.includes('refresh_token')).map((c) => c.refreshTokenAbsoluteSeconds * 1000));
+  const refreshLifetimeMs = Math.max(
+    0,
+    ...config.clients.filter((c) => c.grantTypes.includes('refresh_token')).map((c) => c.refreshTokenAbsoluteSeconds * 1000),
+  );
   const idps = new Map(
     config.identityProviders.map((idp): [string, IdentityProvider] => [
       idp.id,
@@ -99,7 +102,15 @@ export function createServices(deps: BridgeDeps): BridgeServices {
     ]),
   );
   const clients = new Map(
-    config.clients.map((client): [string, Client] => [client.clientId, { ...client, responseIssuer: client.authorizationResponseIss ? config.issuer : undefined, authMethods: allowedAuthMethods(client), assertionKeys: clientAssertionKeys(client) }]),
+    config.clients.map((client): [string, Client] => [
+      client.clientId,
+      {
+        ...client,
+        responseIssuer: client.authorizationResponseIss ? config.issuer : undefined,
+        authMethods: allowedAuthMethods(client),
+        assertionKeys: clientAssertionKeys(client),
+      },
+    ]),
   );
   return {
     ...deps,
@@ -107,7 +118,12 @@ export function createServices(deps: BridgeDeps): BridgeServices {
     clients,
     secureCookies: config.issuer.startsWith('https://'),
     callbackUrl: `${config.issuer}/login/jwt/callback`,
-    authRequests: createAuthRequests(store, createSealer({ store, clock, retainMs: tokens.authRequestTtlSeconds * 1000 }), tokens.authRequestTtlSeconds * 1000, clock),
+    authRequests: createAuthRequests(
+      store,
+      createSealer({ store, clock, retainMs: tokens.authRequestTtlSeconds * 1000 }),
+      tokens.authRequestTtlSeconds * 1000,
+      clock,
+    ),
     codes: createCodes(store, { clock, ttlMs: tokens.codeTtlSeconds * 1000, reuseWindowMs: tokenLifetimeMs }),
     grants: createGrants(store, Math.max(tokenLifetimeMs, refreshLifetimeMs)),
     refreshTokens: createRefreshTokens(store, clock),

@@ -35,12 +35,15 @@ export async function composeBridge(input: {
   const keys = await loadSigningKeys({ jwks: input.signingJwks, requiredAlgs, store, logger });
   const users = createUserDirectory({ store, clock, logger });
   const verifiers = new Map(
-    config.identityProviders.map((idp) => [idp.id, createLegacyVerifier(idp, {
+    config.identityProviders.map((idp) => [
+      idp.id,
+      createLegacyVerifier(idp, {
         clock,
         logger,
         ...(input.fetch && { fetch: input.fetch }),
         ...(input.shareInflightFetches !== undefined && { shareInflightFetches: input.shareInflightFetches }),
-      }),]),
+      }),
+    ]),
   );
   const app = createApp({ config, clock, logger, store, keys, users, verifiers, ...(input.remoteAddress && { remoteAddress: input.remoteAddress }) });
   return { app, store };

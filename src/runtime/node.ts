@@ -22,7 +22,10 @@ export async function readSigningJwks(config: Config, configFile?: string): Prom
       try {
         return JSON.parse(await readFile(resolve(base, entry.file), 'utf8')) as JWK;
       } catch (error) {
-        throw new SigningKeyError(`signing.keys[${i}].file`, `cannot read a JWK from ${entry.file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+        throw new SigningKeyError(
+          `signing.keys[${i}].file`,
+          `cannot read a JWK from ${entry.file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+        );
       }
     }),
   );
@@ -35,7 +38,14 @@ export interface RunningServer {
 }
 
 /** Starts the bridge on Node. Returns once it listens; `close` stops accepting, drains in-flight requests, closes the store. */
-export async function startNodeServer(options: { config: Config; configFile?: string; logger?: Logger; clock?: Clock; port?: number; host?: string }): Promise<RunningServer> {
+export async function startNodeServer(options: {
+  config: Config;
+  configFile?: string;
+  logger?: Logger;
+  clock?: Clock;
+  port?: number;
+  host?: string;
+}): Promise<RunningServer> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(createPinoLogger, config);
@@ -87,7 +97,10 @@ export function closeOnSignals(server: RunningServer, logger: Logger, graceMs = 
       process.exit(1);
     }, graceMs);
     timer.unref();
-    server.close().then(() => process.exit(0), () => process.exit(1));
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);

@@ -108,7 +108,12 @@ export class BridgeStoreObject extends DurableObject<unknown> {
   }
 
   private write(key: string, value: string, expiresAt: number | null): void {
-    this.sql.exec('INSERT INTO entries (key, value, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at', key, value, expiresAt);
+    this.sql.exec(
+      'INSERT INTO entries (key, value, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at',
+      key,
+      value,
+      expiresAt,
+    );
   }
 
   private remove(key: string): void {
@@ -146,4 +151,3 @@ const SWEEP_DELAY_MS = 5 * 60_000;
 function expiryFor(ttlMs: number | null): number | null {
   return ttlMs === null ? null : Date.now() + ttlMs;
 }
-

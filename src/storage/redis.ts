@@ -113,9 +113,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     },
     async setIfAbsent(key, value, opts) {
       const ttlMs = checkTtl(opts?.ttlMs);
-      const reply = await run('setIfAbsent', () =>
-        ttlMs === undefined ? client.set(k(key), value, 'NX') : client.set(k(key), value, 'PX', ttlMs, 'NX'),
-      );
+      const reply = await run('setIfAbsent', () => (ttlMs === undefined ? client.set(k(key), value, 'NX') : client.set(k(key), value, 'PX', ttlMs, 'NX')));
       return reply === 'OK';
     },
     getAndDelete: (key) => run('getAndDelete', () => client.getdel(k(key))),

@@ -108,7 +108,9 @@ describe.skipIf(!hasChromium)('oidc-client-ts v3 in headless Chromium (SPA, publ
   async function newContext(sub?: string, claims: Record<string, unknown> = {}): Promise<BrowserContext> {
     const context = await chromium.newContext();
     if (sub !== undefined) {
-      await context.addCookies([{ name: 'legacy_session', value: await stack.legacy.mint({ sub, ...claims }), url: stack.waf.url, httpOnly: true, sameSite: 'Lax' }]);
+      await context.addCookies([
+        { name: 'legacy_session', value: await stack.legacy.mint({ sub, ...claims }), url: stack.waf.url, httpOnly: true, sameSite: 'Lax' },
+      ]);
     }
     return context;
   }
@@ -138,7 +140,8 @@ describe.skipIf(!hasChromium)('oidc-client-ts v3 in headless Chromium (SPA, publ
       const crossOrigin: string[] = [];
       page.on('response', (response) => {
         const url = new URL(response.url());
-        if (url.origin === stack.issuer && response.request().resourceType() === 'fetch') crossOrigin.push(`${response.request().method()} ${url.pathname} ${response.status()}`);
+        if (url.origin === stack.issuer && response.request().resourceType() === 'fetch')
+          crossOrigin.push(`${response.request().method()} ${url.pathname} ${response.status()}`);
       });
       const result = await signIn(page, crossSite);
 

@@ -167,18 +167,14 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
 
         it('20 parallel compareAndSwap from the same expected value: exactly one wins', async () => {
           await store.set('k', 'start', { ttlMs: TTL });
-          const results = await Promise.all(
-            Array.from({ length: 20 }, (_, i) => pick(i).compareAndSwap('k', 'start', `next-${i}`)),
-          );
+          const results = await Promise.all(Array.from({ length: 20 }, (_, i) => pick(i).compareAndSwap('k', 'start', `next-${i}`)));
           expect(results.filter(Boolean)).toHaveLength(1);
           expect(await store.get('k')).toBe(`next-${results.indexOf(true)}`);
           await expectTtlNear('k', TTL);
         });
 
         it('30 parallel setIfAbsent: exactly one writes', async () => {
-          const results = await Promise.all(
-            Array.from({ length: 30 }, (_, i) => pick(i).setIfAbsent('k', `value-${i}`)),
-          );
+          const results = await Promise.all(Array.from({ length: 30 }, (_, i) => pick(i).setIfAbsent('k', `value-${i}`)));
           expect(results.filter(Boolean)).toHaveLength(1);
           expect(await store.get('k')).toBe(`value-${results.indexOf(true)}`);
         });

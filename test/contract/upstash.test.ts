@@ -135,7 +135,10 @@ describe('upstash store', () => {
       expect(Date.now() - started).toBeLessThan(3_000);
       standIn.setAvailable(true);
       await store.ping();
-      expect(lines.map((l) => [l.event, l.store])).toEqual([['store.unavailable', 'upstash'], ['store.ready', 'upstash']]);
+      expect(lines.map((l) => [l.event, l.store])).toEqual([
+        ['store.unavailable', 'upstash'],
+        ['store.ready', 'upstash'],
+      ]);
       expect(JSON.stringify(lines)).not.toContain(standIn.token);
       expect(JSON.stringify(lines)).not.toContain('secret');
     } finally {

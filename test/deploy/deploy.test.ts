@@ -167,16 +167,19 @@ const exampleConfig = parseConfig(exampleText, ENV);
 /** Compose-style interpolation: `$$`, `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `${VAR:?error}`, `${VAR?error}`. */
 function interpolateCompose(value: unknown, env: Record<string, string | undefined>): unknown {
   if (typeof value === 'string') {
-    return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (match, braced?: string, op?: string, arg?: string, bare?: string) => {
-      if (match === '$$') return '$';
-      const name = (braced ?? bare)!;
-      const current = env[name];
-      const unset = op?.startsWith(':') ? !current : current === undefined;
-      if (!unset) return current!;
-      if (op?.endsWith('?')) throw new Error(`compose: ${name} is required: ${arg}`);
-      if (op?.endsWith('-')) return arg ?? '';
-      return '';
-    });
+    return value.replace(
+      /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+      (match, braced?: string, op?: string, arg?: string, bare?: string) => {
+        if (match === '$$') return '$';
+        const name = (braced ?? bare)!;
+        const current = env[name];
+        const unset = op?.startsWith(':') ? !current : current === undefined;
+        if (!unset) return current!;
+        if (op?.endsWith('?')) throw new Error(`compose: ${name} is required: ${arg}`);
+        if (op?.endsWith('-')) return arg ?? '';
+        return '';
+      },
+    );
   }
   if (Array.isArray(value)) return value.map((item) => interpolateCompose(item, env));
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateCompose(v, env)]));
@@ -278,7 +281,9 @@ describe('deploy/config.example.yaml', () => {
   it('without the signing key file, `config check` fails as `serve` would, naming signing.keys[0].file only', async () => {
     const cli = io(ENV);
     expect(await runCli(['config', 'check', '--config', join(DEPLOY, 'config.example.yaml')], cli)).toBe(1);
-    expect(cli.stderr.slice(1)).toEqual([expect.stringMatching(/^ {2}signing\.keys\[0\]\.file: cannot read a JWK from \/run\/secrets\/signing\.jwk\.json \(ENOENT\)$/)]);
+    expect(cli.stderr.slice(1)).toEqual([
+      expect.stringMatching(/^ {2}signing\.keys\[0\]\.file: cannot read a JWK from \/run\/secrets\/signing\.jwk\.json \(ENOENT\)$/),
+    ]);
   });
 
   it('fails `config check` without them, naming each variable', async () => {
@@ -310,13 +315,19 @@ describe('deploy/Dockerfile', () => {
   it('is multi-stage on Node >= 22.18 and installs production dependencies only', () => {
     expect(fromIndexes.length).toBeGreaterThanOrEqual(2);
     const args = Object.fromEntries(
-      dockerfile.slice(0, fromIndexes[0]).filter((i) => i.keyword === 'ARG').map((i) => i.args.split('=') as [string, string]),
+      dockerfile
+        .slice(0, fromIndexes[0])
+        .filter((i) => i.keyword === 'ARG')
+        .map((i) => i.args.split('=') as [string, string]),
     );
     for (const index of fromIndexes) {
       const image = dockerfile[index]!.args.split(/\s+/)[0]!.replace(/\$\{(\w+)\}/g, (_, name: string) => args[name] ?? '');
       expect(image).toMatch(/^node:(2[4-9]|[3-9]\d)(-|$)/);
     }
-    const npm = buildStage.filter((i) => i.keyword === 'RUN' && /\bnpm\b/.test(i.args)).map((i) => i.args).join(' && ');
+    const npm = buildStage
+      .filter((i) => i.keyword === 'RUN' && /\bnpm\b/.test(i.args))
+      .map((i) => i.args)
+      .join(' && ');
     expect(npm).toMatch(/\bnpm ci\b/);
     expect(npm).toMatch(/--omit=dev/);
     expect(finalStage.filter((i) => i.keyword === 'RUN' && /\bnpm (ci|install|i)\b/.test(i.args))).toEqual([]);
@@ -331,7 +342,14 @@ describe('deploy/Dockerfile', () => {
       .map((l) => l.trim())
       .filter((l) => l && !l.startsWith('#'));
     const toRegExp = (glob: string) =>
-      new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*\/?/g, '\u0000').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]').replaceAll('\u0000', '(?:.*/)?')}$`);
+      new RegExp(
+        `^${glob
+          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+          .replace(/\*\*\/?/g, '\u0000')
+          .replace(/\*/g, '[^/]*')
+          .replace(/\?/g, '[^/]')
+          .replaceAll('\u0000', '(?:.*/)?')}$`,
+      );
     /** Docker semantics: the last matching pattern wins; a pattern also matches a path's parent directories. */
     const included = (path: string) => {
       let inside = true;
@@ -348,13 +366,24 @@ describe('deploy/Dockerfile', () => {
     for (const file of ['package.json', 'package-lock.json', 'bin/jwt-idp-bridge.js', ...walk('src').filter((f) => !f.endsWith('.test.ts'))]) {
       expect(included(file), `${file} must be in the build context`).toBe(true);
     }
-    for (const file of ['test/e2e/login.test.ts', '.git/HEAD', 'node_modules/jose/package.json', 'deploy/secrets/signing.jwk.json', 'deploy/compose.yaml', '.env', 'src/oidc/x.test.ts']) {
+    for (const file of [
+      'test/e2e/login.test.ts',
+      '.git/HEAD',
+      'node_modules/jose/package.json',
+      'deploy/secrets/signing.jwk.json',
+      'deploy/compose.yaml',
+      '.env',
+      'src/oidc/x.test.ts',
+    ]) {
       expect(included(file), `${file} must stay out of the build context`).toBe(false);
     }
   });
 
   it('runs as a non-root user in the final stage, in production mode, on the configured port', () => {
-    const user = finalStage.filter((i) => i.keyword === 'USER').at(-1)?.args.split(':')[0];
+    const user = finalStage
+      .filter((i) => i.keyword === 'USER')
+      .at(-1)
+      ?.args.split(':')[0];
     expect(user).toBeDefined();
     expect(['root', '0']).not.toContain(user);
     expect(finalStage.some((i) => i.keyword === 'ENV' && /\bNODE_ENV=production\b/.test(i.args))).toBe(true);
@@ -450,7 +479,15 @@ describe('the image entrypoint, run with node (no Docker engine here)', () => {
   it('logs JSON with the production level (info) and a request id per request', async () => {
     const response = await fetch(`http://127.0.0.1:${port}/healthz`);
     expect(response.headers.get('x-request-id')).toMatch(/\S/);
-    const started = lines.map((l) => { try { return JSON.parse(l) as Json; } catch { return undefined; } }).find((l) => l?.event === 'server.started');
+    const started = lines
+      .map((l) => {
+        try {
+          return JSON.parse(l) as Json;
+        } catch {
+          return undefined;
+        }
+      })
+      .find((l) => l?.event === 'server.started');
     expect(started).toMatchObject({ level: 'info', service: 'jwt-idp-bridge', store: 'memory' });
   });
 
@@ -543,7 +580,11 @@ describe('deploy/compose.yaml', () => {
     const env = serviceEnv(waf);
     for (const name of placeholders) expect(env[name], name).toBeTruthy();
     const filter = new RegExp(env.NGINX_ENVSUBST_FILTER!);
-    expect(Object.keys(env).filter((name) => filter.test(name)).sort()).toEqual(placeholders);
+    expect(
+      Object.keys(env)
+        .filter((name) => filter.test(name))
+        .sort(),
+    ).toEqual(placeholders);
     expect(['args', 'host', 'is_args', 'NGINX_ENVSUBST_FILTER'].some((name) => filter.test(name))).toBe(false);
     // The WAF reaches the bridge by its service name on the configured port, with the bridge's own secret.
     expect(env.BRIDGE_UPSTREAM).toBe(`bridge:${exampleConfig.server.port}`);
@@ -559,12 +600,20 @@ describe('deploy/kubernetes', () => {
   /** The container's environment with each secretKeyRef resolved to `values[key]`. */
   const containerEnv = (values: (secret: string, key: string) => string | undefined) =>
     Object.fromEntries(
-      (container.env as Json[]).map((e) => [e.name, e.value ?? (e.valueFrom?.secretKeyRef ? values(e.valueFrom.secretKeyRef.name, e.valueFrom.secretKeyRef.key) : undefined)]),
+      (container.env as Json[]).map((e) => [
+        e.name,
+        e.value ?? (e.valueFrom?.secretKeyRef ? values(e.valueFrom.secretKeyRef.name, e.valueFrom.secretKeyRef.key) : undefined),
+      ]),
     ) as Record<string, string | undefined>;
-  const config = parseConfig(configText, containerEnv((_, key) => ENV[key as keyof typeof ENV]));
+  const config = parseConfig(
+    configText,
+    containerEnv((_, key) => ENV[key as keyof typeof ENV]),
+  );
 
   it('kustomization lists every manifest, each a known kind that parses as YAML', () => {
-    const files = readdirSync(K8S).filter((f) => /\.ya?ml$/.test(f) && f !== 'kustomization.yaml' && f !== SECRET_EXAMPLE).sort();
+    const files = readdirSync(K8S)
+      .filter((f) => /\.ya?ml$/.test(f) && f !== 'kustomization.yaml' && f !== SECRET_EXAMPLE)
+      .sort();
     // Placeholder Secrets must never be applied over real ones by `kubectl apply -k`.
     expect(kustomization.resources).not.toContain(SECRET_EXAMPLE);
     expect([...kustomization.resources].sort()).toEqual(files);
@@ -694,7 +743,12 @@ describe('deploy/kubernetes', () => {
   it.skipIf(!kubectl)('renders with `kubectl kustomize` (when kubectl is installed)', async () => {
     const { stdout } = await run(kubectl!, ['kustomize', K8S], { timeout: 15_000 });
     const kinds = parseAllDocuments(stdout).map((d) => (d.toJS() as Json).kind);
-    expect(kinds.sort()).toEqual(manifests.filter((m) => m.file !== SECRET_EXAMPLE).map((m) => m.doc.kind).sort());
+    expect(kinds.sort()).toEqual(
+      manifests
+        .filter((m) => m.file !== SECRET_EXAMPLE)
+        .map((m) => m.doc.kind)
+        .sort(),
+    );
     expect(stdout).toMatch(/image: \S+\/jwt-idp-bridge:/);
   });
 });
@@ -720,7 +774,13 @@ describe('deploy/systemd/jwt-idp-bridge.service', () => {
   });
 
   it('is hardened, without the one setting that breaks V8 (MemoryDenyWriteExecute)', () => {
-    for (const [key, value] of Object.entries({ NoNewPrivileges: 'yes', ProtectSystem: 'strict', PrivateTmp: 'yes', ProtectHome: 'yes', PrivateDevices: 'yes' })) {
+    for (const [key, value] of Object.entries({
+      NoNewPrivileges: 'yes',
+      ProtectSystem: 'strict',
+      PrivateTmp: 'yes',
+      ProtectHome: 'yes',
+      PrivateDevices: 'yes',
+    })) {
       expect(unitValue(key), key).toBe(value);
     }
     expect(unitValue('CapabilityBoundingSet')).toBe('');
@@ -734,9 +794,15 @@ describe('deploy/systemd/jwt-idp-bridge.service', () => {
 
   const analyze = existsSync('/usr/bin/systemd-analyze') ? '/usr/bin/systemd-analyze' : undefined;
   it.skipIf(!analyze)('systemd-analyze verify finds no unknown or invalid settings (when installed)', async () => {
-    const result = await run(analyze!, ['verify', join(DEPLOY, 'systemd/jwt-idp-bridge.service')], { timeout: 15_000 }).catch((error: { stdout: string; stderr: string }) => error);
+    const result = await run(analyze!, ['verify', join(DEPLOY, 'systemd/jwt-idp-bridge.service')], { timeout: 15_000 }).catch(
+      (error: { stdout: string; stderr: string }) => error,
+    );
     const output = `${result.stdout}\n${result.stderr}`;
     // Missing executables or users on this machine are not the unit's fault; syntax problems are.
-    expect(output.split('\n').filter((l) => /Unknown (key|section|lvalue)|Failed to parse|Invalid|[Uu]nknown/.test(l) && !/not executable|does not exist|No such file/.test(l))).toEqual([]);
+    expect(
+      output
+        .split('\n')
+        .filter((l) => /Unknown (key|section|lvalue)|Failed to parse|Invalid|[Uu]nknown/.test(l) && !/not executable|does not exist|No such file/.test(l)),
+    ).toEqual([]);
   });
 });

@@ -65,8 +65,25 @@ describe.each(['memory', 'redis'] as const)('/authorize rejects bad requests (%s
   beforeAll(async () => {
     stack = await startStack({
       store,
-      clients: [{ clientId: STRICT_APP.clientId, clientSecret: STRICT_APP.clientSecret, redirectUris: [STRICT_APP.redirectUri], identityProviders: ['legacy'], requirePkce: true }],
-      extraIdps: [{ id: 'other', issuer: 'http://other-issuer.invalid', keysEndpoint: 'http://127.0.0.1:9/keys', jwtEndpoint: 'http://127.0.0.1:9/other/jwt', allowAnyAudience: true, trustedProxy: 'none' }],
+      clients: [
+        {
+          clientId: STRICT_APP.clientId,
+          clientSecret: STRICT_APP.clientSecret,
+          redirectUris: [STRICT_APP.redirectUri],
+          identityProviders: ['legacy'],
+          requirePkce: true,
+        },
+      ],
+      extraIdps: [
+        {
+          id: 'other',
+          issuer: 'http://other-issuer.invalid',
+          keysEndpoint: 'http://127.0.0.1:9/keys',
+          jwtEndpoint: 'http://127.0.0.1:9/other/jwt',
+          allowAnyAudience: true,
+          trustedProxy: 'none',
+        },
+      ],
     });
     if (store === 'redis') redis = openRedisStore(stack.keyPrefix);
   });
@@ -90,7 +107,12 @@ describe.each(['memory', 'redis'] as const)('/authorize rejects bad requests (%s
   it('POST /authorize with a JSON body → 400 page (a form is required)', async () => {
     const before = await storedAuthRequests();
     const { params } = await authorizeUrl(stack, WEB_APP);
-    const response = await fetch(`${stack.issuer}/authorize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(params), redirect: 'manual' });
+    const response = await fetch(`${stack.issuer}/authorize`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(params),
+      redirect: 'manual',
+    });
     await expectErrorPage(response);
     expect(await storedAuthRequests()).toBe(before);
   });
@@ -98,7 +120,12 @@ describe.each(['memory', 'redis'] as const)('/authorize rejects bad requests (%s
   it('POST /authorize with the same parameters as a form is accepted (control for the JSON case)', async () => {
     const before = await storedAuthRequests();
     const { params } = await authorizeUrl(stack, WEB_APP);
-    const response = await fetch(`${stack.issuer}/authorize`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: encodeParams(params), redirect: 'manual' });
+    const response = await fetch(`${stack.issuer}/authorize`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: encodeParams(params),
+      redirect: 'manual',
+    });
     expect(response.status).toBe(302);
     expect(response.headers.get('location')).toMatch(new RegExp(`^${stack.waf.url}/login/jwt\\?authRequestID=`));
     expect(response.headers.getSetCookie()).toHaveLength(1);

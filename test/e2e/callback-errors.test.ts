@@ -91,7 +91,12 @@ describe.each(['memory', 'redis'] as const)('/login/jwt/callback (%s store)', (s
     const flow = await atCallback();
     const other = new Browser();
     other.setCookie(stack.issuer, flow.cookieName, 'C'.repeat(43));
-    expectErrorResponse(await other.request(flow.callback.href), { error: 'access_denied', state: flow.state, issuer: stack.issuer, redirectUri: WEB_APP.redirectUri });
+    expectErrorResponse(await other.request(flow.callback.href), {
+      error: 'access_denied',
+      state: flow.state,
+      issuer: stack.issuer,
+      redirectUri: WEB_APP.redirectUri,
+    });
     expect(bindingFailures(flow.id).map((e) => e.detail)).toEqual(['binding cookie does not match']);
     await expectDeleted(flow);
   });

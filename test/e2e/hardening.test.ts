@@ -27,7 +27,12 @@ describe.each(['memory', 'redis'] as const)('hardening (%s store)', (store) => {
 
   it('a state longer than the limit is an error, never silently dropped (RFC 6749 §4.1.2)', async () => {
     const { url } = await authorizeUrl(stack, WEB_APP, { state: 'x'.repeat(1025) });
-    const location = expectErrorResponse(await new Browser().request(url), { error: 'invalid_request', state: null, issuer: stack.issuer, redirectUri: WEB_APP.redirectUri });
+    const location = expectErrorResponse(await new Browser().request(url), {
+      error: 'invalid_request',
+      state: null,
+      issuer: stack.issuer,
+      redirectUri: WEB_APP.redirectUri,
+    });
     expect(location.searchParams.has('code')).toBe(false);
     // Before the client is verified, the same state is a page.
     const unknownClient = await authorizeUrl(stack, { ...WEB_APP, clientId: 'nobody' }, { state: 'x'.repeat(1025) });
@@ -36,9 +41,19 @@ describe.each(['memory', 'redis'] as const)('hardening (%s store)', (store) => {
 
   it('a state or nonce outside printable ASCII is refused, not mangled', async () => {
     const badState = await authorizeUrl(stack, WEB_APP, { state: 'tab\there' });
-    expectErrorResponse(await new Browser().request(badState.url), { error: 'invalid_request', state: null, issuer: stack.issuer, redirectUri: WEB_APP.redirectUri });
+    expectErrorResponse(await new Browser().request(badState.url), {
+      error: 'invalid_request',
+      state: null,
+      issuer: stack.issuer,
+      redirectUri: WEB_APP.redirectUri,
+    });
     const badNonce = await authorizeUrl(stack, WEB_APP, { nonce: 'ünïcode' });
-    expectErrorResponse(await new Browser().request(badNonce.url), { error: 'invalid_request', state: badNonce.state, issuer: stack.issuer, redirectUri: WEB_APP.redirectUri });
+    expectErrorResponse(await new Browser().request(badNonce.url), {
+      error: 'invalid_request',
+      state: badNonce.state,
+      issuer: stack.issuer,
+      redirectUri: WEB_APP.redirectUri,
+    });
   });
 
   it("another client replaying a used code gets invalid_grant and revokes nothing; the rightful client's replay revokes", async () => {
@@ -85,7 +100,11 @@ describe.each(['memory', 'redis'] as const)('hardening (%s store)', (store) => {
 
     const { url } = await authorizeUrl(stack, WEB_APP);
     const repeated = `${url}&${encodeURIComponent(weird)}=1&${encodeURIComponent(weird)}=2`;
-    const location = expectErrorResponse(await new Browser().request(repeated), { error: 'invalid_request', issuer: stack.issuer, redirectUri: WEB_APP.redirectUri });
+    const location = expectErrorResponse(await new Browser().request(repeated), {
+      error: 'invalid_request',
+      issuer: stack.issuer,
+      redirectUri: WEB_APP.redirectUri,
+    });
     const description = location.searchParams.get('error_description')!;
     expect(description).not.toContain('script');
     expect(description).toMatch(/^[\x20\x21\x23-\x5b\x5d-\x7e]+$/);

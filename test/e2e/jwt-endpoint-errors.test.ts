@@ -97,7 +97,8 @@ const REJECTIONS: RejectionCase[] = [
   },
   {
     name: 'HS256 with the public JWK as secret (alg_not_allowed)',
-    token: (legacy) => legacy.mint({ sub: 'alice', ...VALID }, { header: { alg: 'HS256' }, signingKey: new TextEncoder().encode(JSON.stringify(legacy.key.publicJwk)) }),
+    token: (legacy) =>
+      legacy.mint({ sub: 'alice', ...VALID }, { header: { alg: 'HS256' }, signingKey: new TextEncoder().encode(JSON.stringify(legacy.key.publicJwk)) }),
     error: 'access_denied',
     reason: 'alg_not_allowed',
   },
@@ -113,17 +114,42 @@ const REJECTIONS: RejectionCase[] = [
     error: 'access_denied',
     reason: 'unknown_kid',
   },
-  { name: 'another issuer (issuer_mismatch)', token: (legacy) => legacy.mint({ sub: 'alice', ...VALID, iss: 'http://127.0.0.1:1/evil' }), error: 'access_denied', reason: 'issuer_mismatch' },
-  { name: 'another audience (audience_mismatch)', token: (legacy) => legacy.mint({ sub: 'alice', ...VALID, aud: 'someone-else' }), error: 'access_denied', reason: 'audience_mismatch' },
+  {
+    name: 'another issuer (issuer_mismatch)',
+    token: (legacy) => legacy.mint({ sub: 'alice', ...VALID, iss: 'http://127.0.0.1:1/evil' }),
+    error: 'access_denied',
+    reason: 'issuer_mismatch',
+  },
+  {
+    name: 'another audience (audience_mismatch)',
+    token: (legacy) => legacy.mint({ sub: 'alice', ...VALID, aud: 'someone-else' }),
+    error: 'access_denied',
+    reason: 'audience_mismatch',
+  },
   {
     name: 'expired (expired)',
     token: (legacy) => legacy.mint({ sub: 'alice', ...VALID, iat: nowSeconds() - 600, exp: nowSeconds() - 120 }),
     error: 'access_denied',
     reason: 'expired',
   },
-  { name: 'nbf in the future (not_yet_valid)', token: (legacy) => legacy.mint({ sub: 'alice', ...VALID, nbf: nowSeconds() + 600 }), error: 'access_denied', reason: 'not_yet_valid' },
-  { name: 'iat older than maxTokenAgeSeconds (too_old)', token: (legacy) => legacy.mint({ sub: 'alice', ...VALID, iat: nowSeconds() - 7200 }), error: 'access_denied', reason: 'too_old' },
-  { name: 'bound claim does not match (claim_mismatch)', token: (legacy) => legacy.mint({ sub: 'alice', ...VALID, tenant: 'evil' }), error: 'access_denied', reason: 'claim_mismatch' },
+  {
+    name: 'nbf in the future (not_yet_valid)',
+    token: (legacy) => legacy.mint({ sub: 'alice', ...VALID, nbf: nowSeconds() + 600 }),
+    error: 'access_denied',
+    reason: 'not_yet_valid',
+  },
+  {
+    name: 'iat older than maxTokenAgeSeconds (too_old)',
+    token: (legacy) => legacy.mint({ sub: 'alice', ...VALID, iat: nowSeconds() - 7200 }),
+    error: 'access_denied',
+    reason: 'too_old',
+  },
+  {
+    name: 'bound claim does not match (claim_mismatch)',
+    token: (legacy) => legacy.mint({ sub: 'alice', ...VALID, tenant: 'evil' }),
+    error: 'access_denied',
+    reason: 'claim_mismatch',
+  },
   {
     name: 'session older than max_age (max_age_exceeded)',
     token: (legacy) => legacy.mint({ sub: 'alice', ...VALID, auth_time: nowSeconds() - 1000 }),

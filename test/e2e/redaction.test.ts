@@ -28,7 +28,10 @@ describe.each(['memory', 'redis'] as const)('log redaction (%s store)', (store) 
   });
 
   it('a debug-level sign-in and refused attempts log no secret, and every request line has a requestId', async () => {
-    const secrets: Record<string, string> = { clientSecret: WEB_APP.clientSecret, basicCredentials: basicAuth(WEB_APP.clientId, WEB_APP.clientSecret).slice(6) };
+    const secrets: Record<string, string> = {
+      clientSecret: WEB_APP.clientSecret,
+      basicCredentials: basicAuth(WEB_APP.clientId, WEB_APP.clientSecret).slice(6),
+    };
 
     // The happy path, step by step so that every secret can be captured.
     const legacyJwt = await stack.legacy.mint({ sub: 'alice', email: 'alice@example.com', name: 'Alice' });
@@ -57,7 +60,12 @@ describe.each(['memory', 'redis'] as const)('log redaction (%s store)', (store) 
     secrets.completion = new URL(callbackHop.url).searchParams.get('completion')!;
     secrets.code = stoppedAt!.searchParams.get('code')!;
     secrets.codeVerifier = verifier;
-    const tokens = await oidc.authorizationCodeGrant(app, stoppedAt!, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
+    const tokens = await oidc.authorizationCodeGrant(app, stoppedAt!, {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+      expectedNonce: nonce,
+      idTokenExpected: true,
+    });
     secrets.accessToken = tokens.access_token;
     secrets.idToken = tokens.id_token!;
     await oidc.fetchUserInfo(app, tokens.access_token, tokens.claims()!.sub);

@@ -37,7 +37,12 @@ describe.each(['memory', 'redis'] as const)('refresh tokens (%s store)', (store)
     // Same family, new secret.
     expect(refreshed.refresh_token!.split('.')[0]).toBe(first.split('.')[0]);
     const idClaims = refreshed.claims()!;
-    expect({ sub: idClaims.sub, auth_time: idClaims.auth_time, sid: idClaims.sid, aud: idClaims.aud }).toEqual({ sub: claims.sub, auth_time: claims.auth_time, sid: claims.sid, aud: claims.aud });
+    expect({ sub: idClaims.sub, auth_time: idClaims.auth_time, sid: idClaims.sid, aud: idClaims.aud }).toEqual({
+      sub: claims.sub,
+      auth_time: claims.auth_time,
+      sid: claims.sid,
+      aud: claims.aud,
+    });
     expect(idClaims.nonce).toBeUndefined();
     expect((await userinfoRequest(stack, refreshed.access_token)).status).toBe(200);
 
@@ -85,7 +90,11 @@ describe.each(['memory', 'redis'] as const)('refresh tokens (%s store)', (store)
     await expectJsonError(widened, 400, 'invalid_scope');
     expect(logEvents(stack, 'token.rejected').map((e) => e.reason)).toContain('scope_widened');
 
-    await expectJsonError(await refreshRequest(stack, OFFLINE_APP, body.refresh_token, { scope: 'openid urn:zitadel:iam:org:idp:id:other' }), 400, 'invalid_scope');
+    await expectJsonError(
+      await refreshRequest(stack, OFFLINE_APP, body.refresh_token, { scope: 'openid urn:zitadel:iam:org:idp:id:other' }),
+      400,
+      'invalid_scope',
+    );
 
     // The scope string of the authorization request (with its IdP scope, and an unknown scope) may be sent again.
     const resent = await refreshRequest(stack, OFFLINE_APP, body.refresh_token, { scope: `${OFFLINE_SCOPE} custom` });
@@ -116,7 +125,11 @@ describe.each(['memory', 'redis'] as const)('refresh tokens (%s store)', (store)
     expect(web.tokens.refresh_token).toBeUndefined();
     expect(web.tokens.scope?.split(' ')).not.toContain('offline_access');
 
-    const refused = await tokenRequest(stack, { grant_type: 'refresh_token', refresh_token: 'x' }, { headers: { authorization: basicAuth(WEB_APP.clientId, WEB_APP.clientSecret) } });
+    const refused = await tokenRequest(
+      stack,
+      { grant_type: 'refresh_token', refresh_token: 'x' },
+      { headers: { authorization: basicAuth(WEB_APP.clientId, WEB_APP.clientSecret) } },
+    );
     await expectJsonError(refused, 400, 'unauthorized_client');
   });
 
@@ -125,9 +138,21 @@ describe.each(['memory', 'redis'] as const)('refresh tokens (%s store)', (store)
     for (const garbage of ['garbage', 'a.b', `${'A'.repeat(22)}.${'B'.repeat(43)}`, '.'.repeat(100)]) {
       await expectJsonError(await refreshRequest(stack, OFFLINE_APP, garbage), 400, 'invalid_grant');
     }
-    const json = await tokenRequest(stack, {}, { body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: 'x' }), contentType: 'application/json', headers: { authorization: basicAuth(OFFLINE_APP.clientId, OFFLINE_APP.clientSecret) } });
+    const json = await tokenRequest(
+      stack,
+      {},
+      {
+        body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: 'x' }),
+        contentType: 'application/json',
+        headers: { authorization: basicAuth(OFFLINE_APP.clientId, OFFLINE_APP.clientSecret) },
+      },
+    );
     await expectJsonError(json, 400, 'invalid_request');
-    const repeated = await tokenRequest(stack, { grant_type: 'refresh_token', refresh_token: ['a', 'b'] }, { headers: { authorization: basicAuth(OFFLINE_APP.clientId, OFFLINE_APP.clientSecret) } });
+    const repeated = await tokenRequest(
+      stack,
+      { grant_type: 'refresh_token', refresh_token: ['a', 'b'] },
+      { headers: { authorization: basicAuth(OFFLINE_APP.clientId, OFFLINE_APP.clientSecret) } },
+    );
     await expectJsonError(repeated, 400, 'invalid_request');
   });
 

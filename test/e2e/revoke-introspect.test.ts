@@ -6,7 +6,17 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/observability/logger.ts';
 import { startNodeServer, type RunningServer } from '../../src/runtime/node.ts';
-import { basicAuth, completeSignIn, discoverApp, encodeParams, expectJsonError, logEvents, userinfoRequest, type AppClient, type ParamValue } from '../helpers/app-client.ts';
+import {
+  basicAuth,
+  completeSignIn,
+  discoverApp,
+  encodeParams,
+  expectJsonError,
+  logEvents,
+  userinfoRequest,
+  type AppClient,
+  type ParamValue,
+} from '../helpers/app-client.ts';
 import { openRedisStore, SPA, startStack, WEB_APP, type Stack } from '../helpers/stack.ts';
 import { OFFLINE_APP, OFFLINE_SCOPE, OTHER_OFFLINE_APP, offlineClients, refreshRequest } from './refresh-clients.ts';
 
@@ -37,7 +47,8 @@ describe.each(['memory', 'redis'] as const)('revocation and introspection (%s st
     await stack?.close();
   });
 
-  const signInOffline = async (client: AppClient = OFFLINE_APP) => (await completeSignIn(stack, await stack.browser('alice'), client, { scope: OFFLINE_SCOPE })).tokens;
+  const signInOffline = async (client: AppClient = OFFLINE_APP) =>
+    (await completeSignIn(stack, await stack.browser('alice'), client, { scope: OFFLINE_SCOPE })).tokens;
 
   it('revoking a refresh token (openid-client tokenRevocation) ends its family and its grant', async () => {
     const tokens = await signInOffline();
@@ -80,9 +91,17 @@ describe.each(['memory', 'redis'] as const)('revocation and introspection (%s st
     for (const path of ['/revoke', '/introspect']) {
       await expectJsonError(await post(stack.issuer, path, {}, { authorization: auth(OFFLINE_APP) }), 400, 'invalid_request');
       await expectJsonError(await post(stack.issuer, path, { token: ['a', 'b'] }, { authorization: auth(OFFLINE_APP) }), 400, 'invalid_request');
-      await expectJsonError(await post(stack.issuer, path, {}, { contentType: 'application/json', body: '{"token":"x"}', authorization: auth(OFFLINE_APP) }), 400, 'invalid_request');
+      await expectJsonError(
+        await post(stack.issuer, path, {}, { contentType: 'application/json', body: '{"token":"x"}', authorization: auth(OFFLINE_APP) }),
+        400,
+        'invalid_request',
+      );
       await expectJsonError(await post(stack.issuer, path, { token: 'x' }), 401, 'invalid_client');
-      await expectJsonError(await post(stack.issuer, path, { token: 'x' }, { authorization: basicAuth(OFFLINE_APP.clientId, 'wrong-secret-0123456789') }), 401, 'invalid_client');
+      await expectJsonError(
+        await post(stack.issuer, path, { token: 'x' }, { authorization: basicAuth(OFFLINE_APP.clientId, 'wrong-secret-0123456789') }),
+        401,
+        'invalid_client',
+      );
       expect((await fetch(`${stack.issuer}${path}`)).status).toBe(405);
     }
     // Public clients cannot introspect.
@@ -94,13 +113,29 @@ describe.each(['memory', 'redis'] as const)('revocation and introspection (%s st
     const app = await discoverApp(stack, OFFLINE_APP);
     const access = await oidc.tokenIntrospection(app, tokens.access_token);
     const claims = tokens.claims()!;
-    expect(access).toMatchObject({ active: true, sub: claims.sub, client_id: OFFLINE_APP.clientId, iss: stack.issuer, aud: stack.issuer, token_type: 'Bearer', sid: claims.sid });
+    expect(access).toMatchObject({
+      active: true,
+      sub: claims.sub,
+      client_id: OFFLINE_APP.clientId,
+      iss: stack.issuer,
+      aud: stack.issuer,
+      token_type: 'Bearer',
+      sid: claims.sid,
+    });
     expect(access.scope?.split(' ')).toContain('offline_access');
     expect(typeof access.exp).toBe('number');
     expect(typeof access.iat).toBe('number');
 
     const refresh = await oidc.tokenIntrospection(app, tokens.refresh_token!, { token_type_hint: 'refresh_token' });
-    expect(refresh).toMatchObject({ active: true, sub: claims.sub, client_id: OFFLINE_APP.clientId, iss: stack.issuer, aud: OFFLINE_APP.clientId, token_type: 'refresh_token', sid: claims.sid });
+    expect(refresh).toMatchObject({
+      active: true,
+      sub: claims.sub,
+      client_id: OFFLINE_APP.clientId,
+      iss: stack.issuer,
+      aud: OFFLINE_APP.clientId,
+      token_type: 'refresh_token',
+      sid: claims.sid,
+    });
     expect(refresh.exp).toBeGreaterThan(access.exp!);
 
     // Foreign for another client, inactive after rotation, and garbage.
@@ -121,9 +156,17 @@ describe.each(['memory', 'redis'] as const)('revocation and introspection (%s st
       const tokens = await signInOffline();
       const basic = await introspect(rsBridge.url, tokens.access_token, basicAuth(RESOURCE_SERVER.id, RESOURCE_SERVER.secret));
       expect(basic).toMatchObject({ active: true, client_id: OFFLINE_APP.clientId, token_type: 'Bearer' });
-      const form = await post(rsBridge.url, '/introspect', { token: tokens.refresh_token, client_id: RESOURCE_SERVER.id, client_secret: RESOURCE_SERVER.secret });
+      const form = await post(rsBridge.url, '/introspect', {
+        token: tokens.refresh_token,
+        client_id: RESOURCE_SERVER.id,
+        client_secret: RESOURCE_SERVER.secret,
+      });
       expect(((await form.json()) as { active: boolean }).active).toBe(true);
-      await expectJsonError(await post(rsBridge.url, '/introspect', { token: 'x' }, { authorization: basicAuth(RESOURCE_SERVER.id, 'wrong-secret-0123456789') }), 401, 'invalid_client');
+      await expectJsonError(
+        await post(rsBridge.url, '/introspect', { token: 'x' }, { authorization: basicAuth(RESOURCE_SERVER.id, 'wrong-secret-0123456789') }),
+        401,
+        'invalid_client',
+      );
 
       // A disabled user's tokens are inactive; revoked ones too.
       const redis = openRedisStore(stack.keyPrefix);

@@ -60,7 +60,11 @@ describe.each(['memory', 'redis'] as const)('session swap (%s store)', (store) =
     // Mallory somehow learns the callback URL (with the completion value) and replays it with her cookie: too late.
     await expectErrorPage(await attacker.request(seenByVictim.url));
 
-    expect(logEvents(stack, 'login.binding_failed').filter((e) => e.authRequestId === id).map((e) => e.detail)).toEqual(['binding cookie missing']);
+    expect(
+      logEvents(stack, 'login.binding_failed')
+        .filter((e) => e.authRequestId === id)
+        .map((e) => e.detail),
+    ).toEqual(['binding cookie missing']);
     expect(succeeded(id)).toEqual([]);
     expectNoCode(attacker, victim);
   });

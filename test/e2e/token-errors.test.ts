@@ -50,7 +50,13 @@ describe.each(['memory', 'redis'] as const)('/token rejects bad requests (%s sto
     ['wrong code_verifier', WEB_APP, async (code) => redeemCode(stack, WEB_APP, code, (await pkcePair()).verifier), 400, 'invalid_grant'],
     ['missing code_verifier', WEB_APP, (code) => redeemCode(stack, WEB_APP, code, undefined), 400, 'invalid_grant'],
     ['malformed code_verifier (too short)', SPA, (code) => redeemCode(stack, SPA, code, 'short'), 400, 'invalid_grant'],
-    ['wrong redirect_uri', WEB_APP, (code, verifier) => redeemCode(stack, WEB_APP, code, verifier, { redirect_uri: `${WEB_APP.redirectUri}/` }), 400, 'invalid_grant'],
+    [
+      'wrong redirect_uri',
+      WEB_APP,
+      (code, verifier) => redeemCode(stack, WEB_APP, code, verifier, { redirect_uri: `${WEB_APP.redirectUri}/` }),
+      400,
+      'invalid_grant',
+    ],
     ['missing redirect_uri', WEB_APP, (code, verifier) => redeemCode(stack, WEB_APP, code, verifier, { redirect_uri: undefined }), 400, 'invalid_grant'],
     [
       'code issued to another client (SPA code redeemed by web-app)',
@@ -70,14 +76,28 @@ describe.each(['memory', 'redis'] as const)('/token rejects bad requests (%s sto
       'wrong client secret (client_secret_post) → 401 invalid_client',
       WEB_APP,
       (code, verifier) =>
-        tokenRequest(stack, { grant_type: 'authorization_code', code, redirect_uri: WEB_APP.redirectUri, code_verifier: verifier, client_id: WEB_APP.clientId, client_secret: 'wrong-secret-0123456789' }),
+        tokenRequest(stack, {
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: WEB_APP.redirectUri,
+          code_verifier: verifier,
+          client_id: WEB_APP.clientId,
+          client_secret: 'wrong-secret-0123456789',
+        }),
       401,
       'invalid_client',
     ],
     [
       'no client authentication for a confidential client',
       WEB_APP,
-      (code, verifier) => tokenRequest(stack, { grant_type: 'authorization_code', code, redirect_uri: WEB_APP.redirectUri, code_verifier: verifier, client_id: WEB_APP.clientId }),
+      (code, verifier) =>
+        tokenRequest(stack, {
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: WEB_APP.redirectUri,
+          code_verifier: verifier,
+          client_id: WEB_APP.clientId,
+        }),
       401,
       'invalid_client',
     ],
@@ -92,7 +112,18 @@ describe.each(['memory', 'redis'] as const)('/token rejects bad requests (%s sto
       'both client_secret_basic and client_secret_post',
       WEB_APP,
       (code, verifier) =>
-        tokenRequest(stack, { grant_type: 'authorization_code', code, redirect_uri: WEB_APP.redirectUri, code_verifier: verifier, client_id: WEB_APP.clientId, client_secret: WEB_APP.clientSecret }, webAuth),
+        tokenRequest(
+          stack,
+          {
+            grant_type: 'authorization_code',
+            code,
+            redirect_uri: WEB_APP.redirectUri,
+            code_verifier: verifier,
+            client_id: WEB_APP.clientId,
+            client_secret: WEB_APP.clientSecret,
+          },
+          webAuth,
+        ),
       400,
       'invalid_request',
     ],
@@ -103,16 +134,47 @@ describe.each(['memory', 'redis'] as const)('/token rejects bad requests (%s sto
       400,
       'invalid_request',
     ],
-    ['malformed Basic credentials', WEB_APP, (code, verifier) => tokenRequest(stack, { grant_type: 'authorization_code', code, redirect_uri: WEB_APP.redirectUri, code_verifier: verifier }, { headers: { authorization: 'Basic %%%' } }), 401, 'invalid_client'],
+    [
+      'malformed Basic credentials',
+      WEB_APP,
+      (code, verifier) =>
+        tokenRequest(
+          stack,
+          { grant_type: 'authorization_code', code, redirect_uri: WEB_APP.redirectUri, code_verifier: verifier },
+          { headers: { authorization: 'Basic %%%' } },
+        ),
+      401,
+      'invalid_client',
+    ],
     ['duplicate code parameter', WEB_APP, (code, verifier) => redeemCode(stack, WEB_APP, code, verifier, { code: [code, code] }), 400, 'invalid_request'],
-    ['duplicate code_verifier parameter', WEB_APP, (code, verifier) => redeemCode(stack, WEB_APP, code, verifier, { code_verifier: [verifier, verifier] }), 400, 'invalid_request'],
-    ['grant_type=password (unsupported)', WEB_APP, (code, verifier) => redeemCode(stack, WEB_APP, code, verifier, { grant_type: 'password', username: 'alice', password: 'x' }), 400, 'unsupported_grant_type'],
+    [
+      'duplicate code_verifier parameter',
+      WEB_APP,
+      (code, verifier) => redeemCode(stack, WEB_APP, code, verifier, { code_verifier: [verifier, verifier] }),
+      400,
+      'invalid_request',
+    ],
+    [
+      'grant_type=password (unsupported)',
+      WEB_APP,
+      (code, verifier) => redeemCode(stack, WEB_APP, code, verifier, { grant_type: 'password', username: 'alice', password: 'x' }),
+      400,
+      'unsupported_grant_type',
+    ],
     ['missing grant_type', WEB_APP, (code, verifier) => redeemCode(stack, WEB_APP, code, verifier, { grant_type: undefined }), 400, 'invalid_request'],
     [
       'JSON body instead of a form',
       WEB_APP,
       (code, verifier) =>
-        tokenRequest(stack, {}, { ...webAuth, contentType: 'application/json', body: JSON.stringify({ grant_type: 'authorization_code', code, redirect_uri: WEB_APP.redirectUri, code_verifier: verifier }) }),
+        tokenRequest(
+          stack,
+          {},
+          {
+            ...webAuth,
+            contentType: 'application/json',
+            body: JSON.stringify({ grant_type: 'authorization_code', code, redirect_uri: WEB_APP.redirectUri, code_verifier: verifier }),
+          },
+        ),
       400,
       'invalid_request',
     ],
@@ -154,7 +216,11 @@ describe.each(['memory', 'redis'] as const)('/token rejects bad requests (%s sto
     ['unknown client_id (Basic)', {}, { headers: { authorization: basicAuth('no-such-app', 'whatever-secret-0123') } }],
   ])('%s → 401 invalid_client', async (_name, extra, init) => {
     const { code, verifier } = await codeFor(WEB_APP);
-    const response = await tokenRequest(stack, { grant_type: 'authorization_code', code, redirect_uri: WEB_APP.redirectUri, code_verifier: verifier, ...extra }, init);
+    const response = await tokenRequest(
+      stack,
+      { grant_type: 'authorization_code', code, redirect_uri: WEB_APP.redirectUri, code_verifier: verifier, ...extra },
+      init,
+    );
     expect(response.headers.get('www-authenticate')).toMatch(/^Basic /);
     await expectTokenError(response, 401, 'invalid_client');
     await expectTokens(await redeemCode(stack, WEB_APP, code, verifier));
@@ -168,7 +234,11 @@ describe.each(['memory', 'redis'] as const)('/token rejects bad requests (%s sto
   });
 
   it('missing code → invalid_request', async () => {
-    const response = await tokenRequest(stack, { grant_type: 'authorization_code', redirect_uri: WEB_APP.redirectUri, code_verifier: (await pkcePair()).verifier }, webAuth);
+    const response = await tokenRequest(
+      stack,
+      { grant_type: 'authorization_code', redirect_uri: WEB_APP.redirectUri, code_verifier: (await pkcePair()).verifier },
+      webAuth,
+    );
     await expectTokenError(response, 400, 'invalid_request');
   });
 

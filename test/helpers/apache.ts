@@ -136,8 +136,16 @@ export async function startApache(options: ApacheOptions): Promise<RunningApache
   const configFile = join(dir, 'httpd.conf');
   writeFileSync(configFile, config, { mode: 0o600 }); // holds the client secret and the passphrase
 
-  const child: ChildProcess = spawn(APACHE_BIN, ['-d', dir, '-f', configFile, '-DFOREGROUND'], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C' } });
-  const { exited, output: log } = await awaitReady(child, { name: 'apache', ready: /resuming normal operations/, timeoutMs, onFailure: () => rmSync(dir, { recursive: true, force: true }) });
+  const child: ChildProcess = spawn(APACHE_BIN, ['-d', dir, '-f', configFile, '-DFOREGROUND'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C' },
+  });
+  const { exited, output: log } = await awaitReady(child, {
+    name: 'apache',
+    ready: /resuming normal operations/,
+    timeoutMs,
+    onFailure: () => rmSync(dir, { recursive: true, force: true }),
+  });
 
   const pid = child.pid!;
   const url = `http://127.0.0.1:${options.port}`;

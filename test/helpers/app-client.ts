@@ -53,7 +53,12 @@ export async function signIn(stack: BridgeUnderTest, browser: Browser, client: A
 /** A whole sign-in: code grant, ID token validation (state, nonce, PKCE) and userinfo. */
 export async function completeSignIn(stack: BridgeUnderTest, browser: Browser, client: AppClient, extra: Record<string, string> = {}) {
   const { app, callback, verifier, state, nonce } = await signIn(stack, browser, client, extra);
-  const tokens = await oidc.authorizationCodeGrant(app, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
+  const tokens = await oidc.authorizationCodeGrant(app, callback, {
+    pkceCodeVerifier: verifier,
+    expectedState: state,
+    expectedNonce: nonce,
+    idTokenExpected: true,
+  });
   const claims = tokens.claims()!;
   const userinfo = await oidc.fetchUserInfo(app, tokens.access_token, claims.sub);
   return { tokens, claims, userinfo, callback };
@@ -134,7 +139,11 @@ export function basicAuth(clientId: string, secret: string): string {
 }
 
 /** POST /token with a form body (or a raw body/content type) and optional headers. */
-export function tokenRequest(stack: Stack, form: Record<string, ParamValue>, init: { headers?: Record<string, string>; body?: string; contentType?: string } = {}) {
+export function tokenRequest(
+  stack: Stack,
+  form: Record<string, ParamValue>,
+  init: { headers?: Record<string, string>; body?: string; contentType?: string } = {},
+) {
   return fetch(`${stack.issuer}/token`, {
     method: 'POST',
     headers: { 'content-type': init.contentType ?? 'application/x-www-form-urlencoded', ...init.headers },
@@ -145,7 +154,14 @@ export function tokenRequest(stack: Stack, form: Record<string, ParamValue>, ini
 /** The standard code redemption for `client` (Basic auth for confidential clients, client_id for public ones). */
 export function redeemCode(stack: Stack, client: AppClient, code: string, verifier: string | undefined, extra: Record<string, ParamValue> = {}) {
   const auth = client.clientSecret ? { headers: { authorization: basicAuth(client.clientId, client.clientSecret) } } : {};
-  const form = { grant_type: 'authorization_code', code, redirect_uri: client.redirectUri, code_verifier: verifier, ...(client.clientSecret ? {} : { client_id: client.clientId }), ...extra };
+  const form = {
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: client.redirectUri,
+    code_verifier: verifier,
+    ...(client.clientSecret ? {} : { client_id: client.clientId }),
+    ...extra,
+  };
   return tokenRequest(stack, form, auth);
 }
 

@@ -125,7 +125,12 @@ async function startOnce(port: number, serverBlock: string, timeoutMs: number): 
   writeFileSync(configFile, mainConfig(dir, serverFile));
 
   const child: ChildProcess = spawn(NGINX_BIN, ['-p', `${dir}/`, '-e', 'stderr', '-c', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const { exited, output: log } = await awaitReady(child, { name: 'nginx', ready: /start worker process \d+/, timeoutMs, onFailure: () => rmSync(dir, { recursive: true, force: true }) });
+  const { exited, output: log } = await awaitReady(child, {
+    name: 'nginx',
+    ready: /start worker process \d+/,
+    timeoutMs,
+    onFailure: () => rmSync(dir, { recursive: true, force: true }),
+  });
 
   const pid = child.pid!;
   let stopping: Promise<void> | undefined;

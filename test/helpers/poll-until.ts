@@ -4,7 +4,10 @@
  * passing by luck. For what only the outside world can change, such as Redis expiring a key with a real TTL. No Node
  * import: the workerd tests use it too.
  */
-export async function pollUntil(condition: () => boolean | Promise<boolean>, options: { what: string; timeoutMs?: number; intervalMs?: number }): Promise<void> {
+export async function pollUntil(
+  condition: () => boolean | Promise<boolean>,
+  options: { what: string; timeoutMs?: number; intervalMs?: number },
+): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 2_000;
   const intervalMs = options.intervalMs ?? 10;
   const deadline = Date.now() + timeoutMs;

@@ -30,10 +30,23 @@ export { SESSION_COOKIE };
  */
 
 /** An IdP entry (config document) trusting the fake legacy issuer, its JWT endpoint behind the WAF at `jwtEndpoint`. */
-export function legacyIdpEntry(legacy: Pick<LegacyIssuer, 'url' | 'jwksUrl'>, jwtEndpoint: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function legacyIdpEntry(
+  legacy: Pick<LegacyIssuer, 'url' | 'jwksUrl'>,
+  jwtEndpoint: string,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
   // Test tokens carry no aud by default, and most tests need no WAF proof: the fail-closed keys (#9.3) are explicit.
   const audience = 'audiences' in overrides || 'allowAnyAudience' in overrides ? {} : { allowAnyAudience: true };
-  return { id: 'legacy', issuer: legacy.url, keysEndpoint: legacy.jwksUrl, jwtEndpoint, headerName: LEGACY_HEADER, trustedProxy: 'none', ...audience, ...overrides };
+  return {
+    id: 'legacy',
+    issuer: legacy.url,
+    keysEndpoint: legacy.jwksUrl,
+    jwtEndpoint,
+    headerName: LEGACY_HEADER,
+    trustedProxy: 'none',
+    ...audience,
+    ...overrides,
+  };
 }
 
 /** The web-app (confidential) and spa (public) client entries, allowed to use `idps`; the secret may be a `${VAR}`. */
@@ -108,7 +121,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const { logs, destination } = captureLogs();
   const logger = createLogger(createPinoLogger, config, { destination });
   const bridge = await startNodeServer({ config, logger, ...(options.clock && { clock: options.clock }) });
-  const waf = await startWafProxy({ port: wafPort, upstream: bridge.url, headerName: LEGACY_HEADER, ...(options.wafHeaders && { addHeaders: options.wafHeaders }) });
+  const waf = await startWafProxy({
+    port: wafPort,
+    upstream: bridge.url,
+    headerName: LEGACY_HEADER,
+    ...(options.wafHeaders && { addHeaders: options.wafHeaders }),
+  });
 
   return {
     issuer,

@@ -63,7 +63,8 @@ describe('Auth.js (@auth/core) with the bridge as a generic OIDC provider', () =
         },
       ],
       logger: {
-        error: (error) => void logged.push({ level: 'error', message: `${error.name}: ${error.message} ${String((error as { cause?: unknown }).cause ?? '')}` }),
+        error: (error) =>
+          void logged.push({ level: 'error', message: `${error.name}: ${error.message} ${String((error as { cause?: unknown }).cause ?? '')}` }),
         warn: (code) => void logged.push({ level: 'warn', message: code }),
         debug: () => {},
       },

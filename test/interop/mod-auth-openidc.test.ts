@@ -29,7 +29,12 @@ const SKIPPED = hasApacheOpenidc ? '' : ` [skipped: ${APACHE_BIN} or ${MOD_AUTH_
 /** `name=value` lines of the protected page. */
 function shownClaims(page: Page): Record<string, string> {
   const pre = /<pre>\n([\s\S]*?)<\/pre>/.exec(page.body)?.[1] ?? '';
-  return Object.fromEntries(pre.split('\n').filter(Boolean).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+  return Object.fromEntries(
+    pre
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
 }
 
 describe.skipIf(!hasApacheOpenidc)(`Apache mod_auth_openidc with the bridge${SKIPPED}`, () => {

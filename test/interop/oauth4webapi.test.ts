@@ -111,7 +111,15 @@ describe('oauth4webapi v3: public client with PKCE', () => {
   it('rejects a wrong code_verifier at the token endpoint with invalid_grant (ResponseBodyError)', async () => {
     const { callback, state, nonce } = await authorize(await stack.browser('oauth4-dave'));
     const params = oauth.validateAuthResponse(as, client, callback, state);
-    const tokenResponse = await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, SPA.redirectUri, oauth.generateRandomCodeVerifier(), insecure);
+    const tokenResponse = await oauth.authorizationCodeGrantRequest(
+      as,
+      client,
+      oauth.None(),
+      params,
+      SPA.redirectUri,
+      oauth.generateRandomCodeVerifier(),
+      insecure,
+    );
     await expect(oauth.processAuthorizationCodeResponse(as, client, tokenResponse, { expectedNonce: nonce })).rejects.toMatchObject({
       name: 'ResponseBodyError',
       error: 'invalid_grant',

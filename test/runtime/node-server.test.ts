@@ -59,7 +59,10 @@ clients:
     identityProviders: [legacy]
 `,
     );
-    child = spawn(process.execPath, [BIN, 'serve', '--config', file], { env: { ...process.env, APP_SECRET: 'app-secret-0123456789' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [BIN, 'serve', '--config', file], {
+      env: { ...process.env, APP_SECRET: 'app-secret-0123456789' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let buffer = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
@@ -89,7 +92,10 @@ clients:
 
     // The legacy Keys Endpoint hangs, so this request stays in flight until the 2 s fetch timeout.
     legacy.setMode('hang');
-    const inFlight = fetch(`${base}/login/jwt?authRequestID=${authRequestId}`, { headers: { 'x-custom-tkn': await legacy.mint({ sub: 'alice' }) }, redirect: 'manual' });
+    const inFlight = fetch(`${base}/login/jwt?authRequestID=${authRequestId}`, {
+      headers: { 'x-custom-tkn': await legacy.mint({ sub: 'alice' }) },
+      redirect: 'manual',
+    });
     await legacy.waitForJwksRequests(1);
 
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));

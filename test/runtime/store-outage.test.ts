@@ -17,7 +17,16 @@ describe('store outage', () => {
     config = validateConfig({
       issuer: 'https://accounts.example.com',
       store: { type: 'redis', url: 'redis://127.0.0.1:1', keyPrefix: 'outage:' },
-      identityProviders: [{ id: 'legacy', issuer: 'https://legacy.example', keysEndpoint: 'https://legacy.example/keys', jwtEndpoint: 'https://apps.example.com/auth-new', allowAnyAudience: true, trustedProxy: 'none' }],
+      identityProviders: [
+        {
+          id: 'legacy',
+          issuer: 'https://legacy.example',
+          keysEndpoint: 'https://legacy.example/keys',
+          jwtEndpoint: 'https://apps.example.com/auth-new',
+          allowAnyAudience: true,
+          trustedProxy: 'none',
+        },
+      ],
       clients: [{ clientId: 'app', clientSecret: 'app-secret-0123456789', redirectUris: [REDIRECT], identityProviders: ['legacy'] }],
     });
     const store = createRedisStore({ url: config.store.url!, keyPrefix: config.store.keyPrefix, logger: silentLogger });
@@ -48,8 +57,16 @@ describe('store outage', () => {
     const up = createRedisStore({ url: 'redis://127.0.0.1:6379', keyPrefix: `outage:${crypto.randomUUID()}:`, logger: silentLogger });
     let id: string;
     try {
-      const before = await composeBridge({ config: { ...config, store: { ...config.store, url: 'redis://127.0.0.1:6379' } }, clock: systemClock, logger: silentLogger, store: up, signingJwks: [await generateSigningJwk('RS256')] });
-      const started = await before.app.request(`/authorize?client_id=app&redirect_uri=${encodeURIComponent(REDIRECT)}&response_type=code&scope=openid&state=s1`);
+      const before = await composeBridge({
+        config: { ...config, store: { ...config.store, url: 'redis://127.0.0.1:6379' } },
+        clock: systemClock,
+        logger: silentLogger,
+        store: up,
+        signingJwks: [await generateSigningJwk('RS256')],
+      });
+      const started = await before.app.request(
+        `/authorize?client_id=app&redirect_uri=${encodeURIComponent(REDIRECT)}&response_type=code&scope=openid&state=s1`,
+      );
       id = new URL(started.headers.get('location')!).searchParams.get('authRequestID')!;
       // The bridge under test has the same prefix but its store is down: it cannot read the sealing keys.
       await up.delete('sealing-keys');

@@ -89,10 +89,13 @@ async function startLegacyApp(issuer: LegacyIssuer): Promise<LegacyApp> {
 function rawGet(url: string, headers: [string, string][]): Promise<{ status: number; location: string | undefined }> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
-    const req = httpRequest({ hostname: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, headers: [['Host', target.host], ...headers].flat() }, (res) => {
-      res.resume();
-      resolve({ status: res.statusCode ?? 0, location: res.headers.location });
-    });
+    const req = httpRequest(
+      { hostname: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, headers: [['Host', target.host], ...headers].flat() },
+      (res) => {
+        res.resume();
+        resolve({ status: res.statusCode ?? 0, location: res.headers.location });
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -123,7 +126,8 @@ beforeAll(async () => {
   wafCookie = await startNginx((port) => renderWafTemplate(readWafTemplate(), templateValues(port)));
   if (HAS_AUTH_REQUEST) wafAuth = await startNginx((port) => renderWafTemplate(authRequestMode(readWafTemplate()), templateValues(port)));
 
-  const idp = (id: string, waf: RunningNginx) => legacyIdpEntry(legacy, `${waf.url}${JWT_PATH}`, { id, trustedProxy: { sharedSecretHeader: 'x-waf-secret', sharedSecret: SECRET } });
+  const idp = (id: string, waf: RunningNginx) =>
+    legacyIdpEntry(legacy, `${waf.url}${JWT_PATH}`, { id, trustedProxy: { sharedSecretHeader: 'x-waf-secret', sharedSecret: SECRET } });
   const idps = [idp('legacy', wafCookie), ...(wafAuth ? [idp('legacy-b', wafAuth)] : [])];
   const config = validateConfig({
     issuer,
@@ -161,7 +165,8 @@ async function beginLogin(client: Client, idp: string) {
     state,
     nonce,
   });
-  const finish = (callback: URL) => oidc.authorizationCodeGrant(app, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
+  const finish = (callback: URL) =>
+    oidc.authorizationCodeGrant(app, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
   return { app, authorizationUrl, finish };
 }
 
@@ -217,7 +222,11 @@ describe(`deploy/nginx/waf.conf.template, mode A (cookie; nginx auth_request mod
     // The real envsubst, with nginx-looking names defined in the environment, gives the same bytes.
     if (existsSync('/usr/bin/envsubst')) {
       const shellFormat = TEMPLATE_VARIABLES.map((name) => `\${${name}}`).join(' ');
-      const result = spawnSync('/usr/bin/envsubst', [shellFormat], { input: template, encoding: 'utf8', env: { ...values, host: 'BROKEN', args: 'BROKEN', is_args: 'BROKEN' } });
+      const result = spawnSync('/usr/bin/envsubst', [shellFormat], {
+        input: template,
+        encoding: 'utf8',
+        env: { ...values, host: 'BROKEN', args: 'BROKEN', is_args: 'BROKEN' },
+      });
       expect(result.status).toBe(0);
       expect(result.stdout).toBe(rendered);
     }
@@ -392,7 +401,10 @@ describe(`deploy/nginx/waf.conf.template, mode A (cookie; nginx auth_request mod
       '/',
     ];
     for (const path of paths) {
-      const response = await fetch(`${wafCookie.url}${path}`, { redirect: 'manual', headers: { 'x-custom-tkn': forged, 'x-waf-secret': 'client-sent-0123456789abcdef' } });
+      const response = await fetch(`${wafCookie.url}${path}`, {
+        redirect: 'manual',
+        headers: { 'x-custom-tkn': forged, 'x-waf-secret': 'client-sent-0123456789abcdef' },
+      });
       expect(response.headers.get('x-served-by'), path).toBe('legacy-app');
       expect(await response.text()).toBe(`legacy app: ${path}`);
     }

@@ -21,7 +21,9 @@ let reported: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'jib-bundle-'));
   const out = join(dir, 'out');
-  const { stdout } = await runWrangler(['deploy', '--dry-run', '--outdir', out, '--metafile', join(dir, 'meta.json'), '--config', 'wrangler.toml'], { logDir: dir });
+  const { stdout } = await runWrangler(['deploy', '--dry-run', '--outdir', out, '--metafile', join(dir, 'meta.json'), '--config', 'wrangler.toml'], {
+    logDir: dir,
+  });
   reported = /Total Upload: .*/.exec(stdout)?.[0] ?? '';
   code = await readFile(join(out, 'index.js'), 'utf8'); // named after the entry, src/runtime/worker/index.ts
   const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as { inputs: Record<string, unknown> };
@@ -43,14 +45,24 @@ describe('worker bundle', () => {
 
   it('contains no Node-only dependency and no node: import', () => {
     const packages = inputs.filter((file) => file.includes('node_modules/')).map((file) => file.split('node_modules/').pop()!);
-    for (const name of EXCLUDED) expect(packages.filter((file) => file.startsWith(`${name}/`)), name).toEqual([]);
+    for (const name of EXCLUDED)
+      expect(
+        packages.filter((file) => file.startsWith(`${name}/`)),
+        name,
+      ).toEqual([]);
     expect(inputs.filter((file) => file.startsWith('node:'))).toEqual([]);
     for (const marker of [/\bioredis\b/, /\bpino\b/, /prom-client/, /node:fs/, /["']node:/]) expect(code, String(marker)).not.toMatch(marker);
   });
 
   it('is built from the Worker entry, with the Durable Object class and the edge stores', () => {
     expect(inputs).toContain('src/runtime/worker/index.ts');
-    for (const file of ['src/storage/bridge-store-object.ts', 'src/storage/durable-object-store.ts', 'src/storage/upstash.ts', 'src/observability/console-logger.ts']) expect(inputs).toContain(file);
+    for (const file of [
+      'src/storage/bridge-store-object.ts',
+      'src/storage/durable-object-store.ts',
+      'src/storage/upstash.ts',
+      'src/observability/console-logger.ts',
+    ])
+      expect(inputs).toContain(file);
     expect(inputs).not.toContain('src/storage/redis.ts');
     expect(inputs).not.toContain('src/runtime/node.ts');
     expect(code).toMatch(/export\s*\{[^}]*BridgeStoreObject/);

@@ -29,7 +29,9 @@ describe('store config for Workers', () => {
   });
 
   it('accepts upstash with an https URL and a token from the environment', () => {
-    const config = parse('{ type: upstash, url: "https://eu1-example.upstash.io", token: "${UPSTASH_REDIS_REST_TOKEN}" }', { UPSTASH_REDIS_REST_TOKEN: 't0ken' });
+    const config = parse('{ type: upstash, url: "https://eu1-example.upstash.io", token: "${UPSTASH_REDIS_REST_TOKEN}" }', {
+      UPSTASH_REDIS_REST_TOKEN: 't0ken',
+    });
     expect(config.store).toMatchObject({ type: 'upstash', url: 'https://eu1-example.upstash.io', token: 't0ken' });
     expect(problems('{ type: upstash, token: t }')).toBe('store.url: is required when store.type is "upstash"');
     expect(problems('{ type: upstash, url: "https://x.upstash.io" }')).toBe('store.token: is required when store.type is "upstash"');

@@ -14,7 +14,18 @@ describe('console logger', () => {
     const { logger, lines } = recording('info');
     logger.child({ requestId: 'r1' }).info({ event: 'login.succeeded', userId: 'u1' }, 'signed in');
     expect(lines).toEqual([
-      { level: 'info', entry: { level: 'info', time: '2026-01-02T03:04:05.000Z', service: 'jwt-idp-bridge', requestId: 'r1', event: 'login.succeeded', userId: 'u1', msg: 'signed in' } },
+      {
+        level: 'info',
+        entry: {
+          level: 'info',
+          time: '2026-01-02T03:04:05.000Z',
+          service: 'jwt-idp-bridge',
+          requestId: 'r1',
+          event: 'login.succeeded',
+          userId: 'u1',
+          msg: 'signed in',
+        },
+      },
     ]);
   });
 
@@ -24,7 +35,10 @@ describe('console logger', () => {
     logger.info({ event: 'b' });
     logger.warn({ event: 'c' });
     logger.error({ event: 'd' });
-    expect(lines.map((l) => [l.level, l.entry.event])).toEqual([['warn', 'c'], ['error', 'd']]);
+    expect(lines.map((l) => [l.level, l.entry.event])).toEqual([
+      ['warn', 'c'],
+      ['error', 'd'],
+    ]);
     const silent = recording('silent');
     silent.logger.error({ event: 'e' });
     expect(silent.lines).toEqual([]);

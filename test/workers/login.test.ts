@@ -105,7 +105,9 @@ describe('login flow end to end on the Worker (workerd, Durable Object store)', 
   it('a code is redeemed once: a second redemption is refused', async () => {
     const { app, callback, verifier, state, nonce } = await signIn({ issuer }, await browserWithSession(await legacy.mint({ sub: 'dave' })), WEB_APP);
     await oidc.authorizationCodeGrant(app, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
-    await expect(oidc.authorizationCodeGrant(app, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce })).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(oidc.authorizationCodeGrant(app, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce })).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
   });
 
   it('no legacy session (token_missing) → login_required at the redirect_uri, with state and iss', async () => {
@@ -140,10 +142,18 @@ describe('login flow end to end on the Worker (workerd, Durable Object store)', 
     const browser = await browserWithSession();
     const app = await oidc.discovery(new URL(issuer), WEB_APP.clientId, WEB_APP.clientSecret, undefined, { execute: [oidc.allowInsecureRequests] });
     const state = oidc.randomState();
-    const url = oidc.buildAuthorizationUrl(app, { redirect_uri: WEB_APP.redirectUri, scope: 'openid', state, code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()), code_challenge_method: 'S256' });
+    const url = oidc.buildAuthorizationUrl(app, {
+      redirect_uri: WEB_APP.redirectUri,
+      scope: 'openid',
+      state,
+      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+      code_challenge_method: 'S256',
+    });
     const jwtEndpoint = new URL((await browser.request(url.href)).headers.get('location')!);
     // Straight to the Worker with a valid legacy token, bypassing the WAF.
-    const direct = await browser.request(`${worker.url}${jwtEndpoint.pathname}${jwtEndpoint.search}`, { headers: { 'x-custom-tkn': await legacy.mint({ sub: 'alice' }) } });
+    const direct = await browser.request(`${worker.url}${jwtEndpoint.pathname}${jwtEndpoint.search}`, {
+      headers: { 'x-custom-tkn': await legacy.mint({ sub: 'alice' }) },
+    });
     const location = new URL(direct.headers.get('location')!);
     expect(location.href.startsWith(WEB_APP.redirectUri)).toBe(true);
     expect(location.searchParams.get('error')).toBe('access_denied');

@@ -59,7 +59,11 @@ export async function authenticateClient(c: BridgeContext, services: BridgeServi
   }
   const method: TokenEndpointAuthMethod = basic ? 'client_secret_basic' : postSecret !== undefined ? 'client_secret_post' : 'none';
   if (client.clientSecret === undefined) {
-    if (presented !== undefined) throw invalidClient(client.assertionKeys ? 'private_key_jwt client presented a secret' : 'public client presented a secret', 'client_auth_method_mismatch');
+    if (presented !== undefined)
+      throw invalidClient(
+        client.assertionKeys ? 'private_key_jwt client presented a secret' : 'public client presented a secret',
+        'client_auth_method_mismatch',
+      );
     if (client.assertionKeys) throw invalidClient('private_key_jwt client sent no client_assertion', 'client_auth_method_mismatch');
     return client;
   }

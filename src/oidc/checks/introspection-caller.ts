@@ -18,7 +18,10 @@ export async function authenticateIntrospectionCaller(c: BridgeContext, services
   if (!resourceServer) {
     const client = await authenticateClient(c, services, params);
     if (client.authMethods.every((method) => method === 'none')) {
-      throw new OAuthError('invalid_client', 'client authentication failed', { reason: 'public_client_not_allowed', detail: `public client ${client.clientId} at introspection` });
+      throw new OAuthError('invalid_client', 'client authentication failed', {
+        reason: 'public_client_not_allowed',
+        detail: `public client ${client.clientId} at introspection`,
+      });
     }
     return { kind: 'client', client };
   }

@@ -8,7 +8,8 @@ const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
 export function checkPkceChallenge(client: ClientConfig, challenge: string | undefined, method: string | undefined): string | undefined {
   if (challenge === undefined) {
     if (method !== undefined) throw invalidRequest('code_challenge_method without code_challenge', 'pkce_invalid');
-    if ((!client.clientSecret && client.tokenEndpointAuthMethod !== 'private_key_jwt') || client.requirePkce) throw invalidRequest('code_challenge (PKCE, S256) is required for this client', 'pkce_required');
+    if ((!client.clientSecret && client.tokenEndpointAuthMethod !== 'private_key_jwt') || client.requirePkce)
+      throw invalidRequest('code_challenge (PKCE, S256) is required for this client', 'pkce_required');
     return undefined;
   }
   if (method !== 'S256') throw invalidRequest('code_challenge_method must be S256', 'pkce_method_not_supported');

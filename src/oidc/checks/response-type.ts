@@ -6,8 +6,10 @@ import type { Params } from '../params.ts';
  * Multiple Response Types §2.1), and no request objects (OIDC Core §3.1.2.6 names their error codes).
  */
 export function checkResponseType(params: Params): void {
-  if (params.get('request') !== undefined) throw new OAuthError('request_not_supported', 'request objects are not supported', { reason: 'request_object_unsupported' });
-  if (params.get('request_uri') !== undefined) throw new OAuthError('request_uri_not_supported', 'request_uri is not supported', { reason: 'request_object_unsupported' });
+  if (params.get('request') !== undefined)
+    throw new OAuthError('request_not_supported', 'request objects are not supported', { reason: 'request_object_unsupported' });
+  if (params.get('request_uri') !== undefined)
+    throw new OAuthError('request_uri_not_supported', 'request_uri is not supported', { reason: 'request_object_unsupported' });
   if (params.require('response_type') !== 'code') {
     throw new OAuthError('unsupported_response_type', 'only response_type=code is supported', { reason: 'unsupported_response_type' });
   }

@@ -14,7 +14,13 @@ export function createTrustedProxyCheck(idp: IdentityProviderConfig, remoteAddre
   const proxy = idp.trustedProxy;
   const secret = proxy?.sharedSecret;
   const cidrs = proxy?.sourceCidrs ?? [];
-  const restriction = cidrs.length ? ipRestriction((c) => remoteAddress?.(c as BridgeContext) ?? '', { allowList: cidrs }, () => new Response(null, { status: 403 })) : undefined;
+  const restriction = cidrs.length
+    ? ipRestriction(
+        (c) => remoteAddress?.(c as BridgeContext) ?? '',
+        { allowList: cidrs },
+        () => new Response(null, { status: 403 }),
+      )
+    : undefined;
 
   return async (c) => {
     if (secret !== undefined) {

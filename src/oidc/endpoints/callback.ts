@@ -5,7 +5,10 @@ import { openAuthRequestOrExpire } from '../flow/load-auth-request.ts';
 import { redirectTo } from '../responses.ts';
 import type { BridgeContext, BridgeServices } from '../services.ts';
 
-const EXPIRED = { title: 'Sign-in request expired', message: 'This sign-in request is unknown, expired or already completed. Return to the application and sign in again.' };
+const EXPIRED = {
+  title: 'Sign-in request expired',
+  message: 'This sign-in request is unknown, expired or already completed. Return to the application and sign in again.',
+};
 
 /**
  * GET /login/jwt/callback, back on the bridge's own origin (DESIGN §1 step 6). The browser must hold BOTH the

@@ -54,12 +54,24 @@ export function createJwtEndpointHandler(services: BridgeServices) {
       throw new OAuthError('login_required', 'the identity provider session is older than max_age', { reason: 'max_age_exceeded' });
     }
 
-    const resolved = await users.resolve({ idp: ar.idp, sub: result.subject, profile: result.profile, autoRegister: idp.autoRegister, autoUpdate: idp.autoUpdate, log });
+    const resolved = await users.resolve({
+      idp: ar.idp,
+      sub: result.subject,
+      profile: result.profile,
+      autoRegister: idp.autoRegister,
+      autoUpdate: idp.autoUpdate,
+      log,
+    });
     if (resolved.status === 'not_registered') throw rejection('user_not_registered');
     if (resolved.status === 'disabled') throw rejection('user_disabled', `user ${resolved.user.id}`);
 
     const completion = randomToken(32);
-    const login = { userId: resolved.user.id, authTime: result.authTime ?? nowSeconds, completionHash: await sha256(completion), ...(result.amr && { amr: result.amr }) };
+    const login = {
+      userId: resolved.user.id,
+      authTime: result.authTime ?? nowSeconds,
+      completionHash: await sha256(completion),
+      ...(result.amr && { amr: result.amr }),
+    };
     if (!(await authRequests.authenticate({ ...ar, login }))) throw replayed();
     log.info({ event: 'login.authenticated', userId: resolved.user.id, registered: resolved.registered }, 'legacy token accepted');
     return redirectTo(c, services.callbackUrl, { authRequestID: authRequestId, completion });

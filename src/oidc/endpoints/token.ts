@@ -26,9 +26,16 @@ export function createTokenHandler(services: BridgeServices) {
     c.set('log', c.get('log').child({ clientId: client.clientId }));
     const grantType = params.require('grant_type');
     const grant = grantTypes.get(grantType);
-    if (!grant) throw new OAuthError('unsupported_grant_type', 'this grant_type is not supported', { reason: 'unsupported_grant_type', detail: `grant_type ${grantType.slice(0, 80)}` });
+    if (!grant)
+      throw new OAuthError('unsupported_grant_type', 'this grant_type is not supported', {
+        reason: 'unsupported_grant_type',
+        detail: `grant_type ${grantType.slice(0, 80)}`,
+      });
     if (!(client.grantTypes as string[]).includes(grantType)) {
-      throw new OAuthError('unauthorized_client', 'this client may not use this grant_type', { reason: 'grant_type_not_allowed', detail: `grant_type ${grantType}` });
+      throw new OAuthError('unauthorized_client', 'this client may not use this grant_type', {
+        reason: 'grant_type_not_allowed',
+        detail: `grant_type ${grantType}`,
+      });
     }
     return jsonNoStore(c, await grant(c, client, params));
   };

@@ -23,7 +23,8 @@ async function readAccessToken(c: BridgeContext): Promise<string> {
   const authorization = c.req.header('authorization');
   const formPost = c.req.method === 'POST' && c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase() === 'application/x-www-form-urlencoded';
   const fromBody = formPost ? (await readForm(c)).get('access_token') : undefined;
-  if (authorization !== undefined && fromBody !== undefined) throw new OAuthError('invalid_request', 'use only one way of sending the access token', { reason: 'invalid_request' });
+  if (authorization !== undefined && fromBody !== undefined)
+    throw new OAuthError('invalid_request', 'use only one way of sending the access token', { reason: 'invalid_request' });
   if (fromBody !== undefined) return fromBody;
   if (authorization === undefined) throw invalidToken('access_token_missing');
   const match = authorization.match(BEARER);

@@ -19,10 +19,7 @@ export interface CodeGrant {
   used: boolean;
 }
 
-export type Redemption =
-  | { status: 'redeemed'; grant: CodeGrant }
-  | { status: 'reused'; grant: CodeGrant }
-  | { status: 'unknown' };
+export type Redemption = { status: 'redeemed'; grant: CodeGrant } | { status: 'reused'; grant: CodeGrant } | { status: 'unknown' };
 
 const key = (hash: string) => `code:${hash}`;
 

@@ -43,7 +43,16 @@ export function createAuthorizationCodeGrant(services: BridgeServices) {
     const offline = client.grantTypes.includes('refresh_token') && grant.scopes.includes('offline_access');
     const refreshToken = offline
       ? await refreshTokens.issue(
-          { clientId: client.clientId, userId: grant.userId, idp: grant.idp, scopes: grant.scopes, sid: grant.sid, grantId: grant.grantId, authTime: grant.authTime, ...(grant.amr && { amr: grant.amr }) },
+          {
+            clientId: client.clientId,
+            userId: grant.userId,
+            idp: grant.idp,
+            scopes: grant.scopes,
+            sid: grant.sid,
+            grantId: grant.grantId,
+            authTime: grant.authTime,
+            ...(grant.amr && { amr: grant.amr }),
+          },
           { idleSeconds: client.refreshTokenIdleSeconds, absoluteSeconds: client.refreshTokenAbsoluteSeconds },
         )
       : undefined;

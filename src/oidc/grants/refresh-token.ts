@@ -23,9 +23,16 @@ export function createRefreshTokenGrant(services: BridgeServices) {
 
     const rotation = await refreshTokens.rotate(token, client.clientId, async (family) => {
       const widened =
-        requested?.filter((s) => (s.startsWith(IDP_SCOPE_PREFIX) ? s !== `${IDP_SCOPE_PREFIX}${family.idp}` : (SUPPORTED_SCOPES as readonly string[]).includes(s) && !family.scopes.includes(s))) ?? [];
+        requested?.filter((s) =>
+          s.startsWith(IDP_SCOPE_PREFIX)
+            ? s !== `${IDP_SCOPE_PREFIX}${family.idp}`
+            : (SUPPORTED_SCOPES as readonly string[]).includes(s) && !family.scopes.includes(s),
+        ) ?? [];
       if (widened.length) {
-        throw new OAuthError('invalid_scope', 'the requested scope exceeds the granted scope', { reason: 'scope_widened', detail: `not granted: ${widened.slice(0, 5).join(' ').slice(0, 200)}` });
+        throw new OAuthError('invalid_scope', 'the requested scope exceeds the granted scope', {
+          reason: 'scope_widened',
+          detail: `not granted: ${widened.slice(0, 5).join(' ').slice(0, 200)}`,
+        });
       }
       scopes = requested ? family.scopes.filter((s) => requested.includes(s)) : family.scopes;
       if (await grants.isRevoked(family.grantId)) throw invalidGrant('the refresh token was revoked', 'refresh_token_revoked');
@@ -37,7 +44,10 @@ export function createRefreshTokenGrant(services: BridgeServices) {
     if (rotation.status === 'foreign') throw invalidGrant('the refresh token is invalid or expired', 'refresh_token_client_mismatch');
     if (rotation.status === 'reused') {
       await grants.revoke(rotation.family.grantId);
-      log.warn({ event: 'refresh.reused', grantId: rotation.family.grantId, userId: rotation.family.userId }, 'rotated refresh token presented again: grant revoked');
+      log.warn(
+        { event: 'refresh.reused', grantId: rotation.family.grantId, userId: rotation.family.userId },
+        'rotated refresh token presented again: grant revoked',
+      );
       throw invalidGrant('the refresh token was already used', 'refresh_token_reused');
     }
     const { family } = rotation;

@@ -19,7 +19,11 @@ export interface MintInput {
 }
 
 function sign(claims: Record<string, unknown>, key: SigningKey, typ: string, iat: number, ttl: number): Promise<string> {
-  return new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ }).setIssuedAt(iat).setExpirationTime(iat + ttl).sign(key.privateKey);
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ })
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + ttl)
+    .sign(key.privateKey);
 }
 
 /** ID token (OIDC Core §2): `sub` is the bridge user id, never the legacy subject (DESIGN §5). */

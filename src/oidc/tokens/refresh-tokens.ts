@@ -96,7 +96,8 @@ export function createRefreshTokens(store: Store, clock: Clock) {
         await check(family);
         const secret = randomToken(32);
         const next: RefreshFamily = { ...family, current: await sha256(secret), used: [hash, ...family.used].slice(0, USED_KEPT), lastUsedAt: clock.now() };
-        if (await store.compareAndSwap(key(familyId), raw, JSON.stringify(next), save(next))) return { status: 'rotated', family: next, token: `${familyId}.${secret}` };
+        if (await store.compareAndSwap(key(familyId), raw, JSON.stringify(next), save(next)))
+          return { status: 'rotated', family: next, token: `${familyId}.${secret}` };
         // Lost the race: the next read sees this secret among the used ones.
       }
       return { status: 'unknown' };

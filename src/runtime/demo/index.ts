@@ -24,7 +24,10 @@ function listen(app: Hono, port: number, host: string): Promise<ServerType> {
  *   new app            http://localhost:{base+3}
  * DEMO_PORT sets {base} (default 3000); REDIS_URL switches the bridge to Redis; DEMO_LOG_LEVEL (default warn).
  */
-export async function startDemo(options: { env: Record<string, string | undefined>; out: (line: string) => void }): Promise<{ close(): Promise<void>; urls: Record<string, string> }> {
+export async function startDemo(options: {
+  env: Record<string, string | undefined>;
+  out: (line: string) => void;
+}): Promise<{ close(): Promise<void>; urls: Record<string, string> }> {
   const base = Number(options.env.DEMO_PORT ?? 3000);
   if (!Number.isInteger(base) || base < 1 || base > 65532) throw new Error('DEMO_PORT must be a port number');
   const urls = {
@@ -65,9 +68,20 @@ export async function startDemo(options: { env: Record<string, string | undefine
   const bridge = await startNodeServer({ config, logger });
   try {
     servers.push(await listen(legacy.app, base + 1, 'localhost'));
-    const waf = createWafApp({ jwtEndpoints: { [JWT_ENDPOINT_PATH]: `${urls.bridge}/login/jwt` }, fallbackUpstream: urls.legacyInternal, headerName: 'x-custom-tkn', sessionCookie: SESSION_COOKIE });
+    const waf = createWafApp({
+      jwtEndpoints: { [JWT_ENDPOINT_PATH]: `${urls.bridge}/login/jwt` },
+      fallbackUpstream: urls.legacyInternal,
+      headerName: 'x-custom-tkn',
+      sessionCookie: SESSION_COOKIE,
+    });
     servers.push(await listen(waf, base, 'localhost'));
-    servers.push(await listen(createNewApp({ publicUrl: urls.newApp, issuer: urls.bridge, clientId: 'new-app', clientSecret, legacyUrl: urls.legacy }), base + 3, 'localhost'));
+    servers.push(
+      await listen(
+        createNewApp({ publicUrl: urls.newApp, issuer: urls.bridge, clientId: 'new-app', clientSecret, legacyUrl: urls.legacy }),
+        base + 3,
+        'localhost',
+      ),
+    );
   } catch (error) {
     await bridge.close();
     for (const server of servers) server.close();

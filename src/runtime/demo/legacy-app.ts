@@ -18,7 +18,14 @@ export async function createLegacyApp(options: { issuer: string; publicUrl: stri
   const keySet = createLocalJWKSet(jwks);
 
   const issue = (username: string, authTime: number) =>
-    new SignJWT({ preferred_username: username, name: username.replace(/^./, (c) => c.toUpperCase()), email: `${username}@legacy.example`, email_verified: true, auth_time: authTime, amr: ['pwd'] })
+    new SignJWT({
+      preferred_username: username,
+      name: username.replace(/^./, (c) => c.toUpperCase()),
+      email: `${username}@legacy.example`,
+      email_verified: true,
+      auth_time: authTime,
+      amr: ['pwd'],
+    })
       .setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' })
       .setIssuer(options.issuer)
       .setSubject(`legacy-${username}`)
@@ -37,27 +44,57 @@ export async function createLegacyApp(options: { issuer: string; publicUrl: stri
   app.get('/keys', (c) => c.json(jwks));
   app.get('/', async (c) => {
     const session = getCookie(c, SESSION_COOKIE);
-    const claims = session ? await jwtVerify(session, keySet, { issuer: options.issuer }).then((r) => r.payload, () => undefined) : undefined;
+    const claims = session
+      ? await jwtVerify(session, keySet, { issuer: options.issuer }).then(
+          (r) => r.payload,
+          () => undefined,
+        )
+      : undefined;
     if (!claims) {
-      return c.html(page('Legacy App', html`<h1>Sign in to the legacy app</h1>
+      return c.html(
+        page(
+          'Legacy App',
+          html`<h1>Sign in to the legacy app</h1>
 <form method="post" action="/login"><label>Username <input name="username" value="alice" required autofocus></label> <button type="submit">Sign in</button></form>
-<p>Or open <a href="${options.newAppUrl}">the new app</a> without signing in, to see what happens without a legacy session.</p>`));
+<p>Or open <a href="${options.newAppUrl}">the new app</a> without signing in, to see what happens without a legacy session.</p>`,
+        ),
+      );
     }
     // Refresh the session JWT, as a legacy session would be kept alive.
-    setCookie(c, SESSION_COOKIE, await issue(String(claims.preferred_username), Number(claims.auth_time)), { path: '/', httpOnly: true, sameSite: 'Lax', maxAge: SESSION_SECONDS });
-    return c.html(page('Legacy App', html`<h1>Hello, ${String(claims.name)}</h1>
+    setCookie(c, SESSION_COOKIE, await issue(String(claims.preferred_username), Number(claims.auth_time)), {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'Lax',
+      maxAge: SESSION_SECONDS,
+    });
+    return c.html(
+      page(
+        'Legacy App',
+        html`<h1>Hello, ${String(claims.name)}</h1>
 <p>You are signed in to the legacy app as <b>${String(claims.preferred_username)}</b>.</p>
 <p><a class="button" id="open-new-app" href="${options.newAppUrl}/login">Open the new app</a></p>
-<form method="post" action="/logout"><button type="submit">Sign out of the legacy app</button></form>`));
+<form method="post" action="/logout"><button type="submit">Sign out of the legacy app</button></form>`,
+      ),
+    );
   });
   app.get('/login', (c) => {
     const returnTo = safeReturn(c.req.query('return_to'));
-    return c.html(page('Legacy sign-in', html`<h1>Sign in to the legacy app</h1>
-<form method="post" action="/login"><input type="hidden" name="return_to" value="${returnTo ?? ''}"><label>Username <input name="username" value="alice" required autofocus></label> <button type="submit">Sign in</button></form>`));
+    return c.html(
+      page(
+        'Legacy sign-in',
+        html`<h1>Sign in to the legacy app</h1>
+<form method="post" action="/login"><input type="hidden" name="return_to" value="${returnTo ?? ''}"><label>Username <input name="username" value="alice" required autofocus></label> <button type="submit">Sign in</button></form>`,
+      ),
+    );
   });
   app.post('/login', async (c) => {
     const form = await c.req.parseBody();
-    const username = String(form.username ?? '').trim().toLowerCase().replace(/[^a-z0-9._-]/g, '').slice(0, 64) || 'alice';
+    const username =
+      String(form.username ?? '')
+        .trim()
+        .toLowerCase()
+        .replace(/[^a-z0-9._-]/g, '')
+        .slice(0, 64) || 'alice';
     setCookie(c, SESSION_COOKIE, await issue(username, Math.floor(Date.now() / 1000)), { path: '/', httpOnly: true, sameSite: 'Lax', maxAge: SESSION_SECONDS });
     return c.redirect(safeReturn(String(form.return_to ?? '')) ?? '/', 303);
   });

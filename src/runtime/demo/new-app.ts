@@ -21,10 +21,12 @@ export function createNewApp(options: { publicUrl: string; issuer: string; clien
   const redirectUri = `${options.publicUrl}/callback`;
   let configuration: Promise<oidc.Configuration> | undefined;
   const discover = () =>
-    (configuration ??= oidc.discovery(new URL(options.issuer), options.clientId, options.clientSecret, undefined, { execute: [oidc.allowInsecureRequests] }).catch((error) => {
-      configuration = undefined;
-      throw error;
-    }));
+    (configuration ??= oidc
+      .discovery(new URL(options.issuer), options.clientId, options.clientSecret, undefined, { execute: [oidc.allowInsecureRequests] })
+      .catch((error) => {
+        configuration = undefined;
+        throw error;
+      }));
 
   const sessionOf = (c: Context) => {
     let id = getCookie(c, 'newapp_session');
@@ -45,14 +47,22 @@ export function createNewApp(options: { publicUrl: string; issuer: string; clien
     const session = sessionOf(c);
     if (session.claims) {
       const rows = Object.entries(session.claims).map(([k, v]) => html`<tr><td>${k}</td><td>${JSON.stringify(v)}</td></tr>`);
-      return c.html(page(html`<h1 id="signed-in">Signed in as ${String(session.claims.name ?? session.claims.sub)}</h1>
+      return c.html(
+        page(html`<h1 id="signed-in">Signed in as ${String(session.claims.name ?? session.claims.sub)}</h1>
 <p>No password prompt: the bridge turned your legacy session into an OpenID Connect sign-in. ID token claims:</p><table>${rows}</table>
-<p><a href="/logout">Sign out of the new app</a></p>`));
+<p><a href="/logout">Sign out of the new app</a></p>`),
+      );
     }
     const error = session.error;
-    return c.html(page(html`${error ? html`<h1 id="not-signed-in">Not signed in</h1><p><b>${error.error}</b>: ${EXPLANATIONS[error.error] ?? error.description}</p>
-<p><a href="${options.legacyUrl}">Sign in to the legacy app</a>, then come back.</p>` : html`<h1>Welcome</h1>`}
-<p><a class="button" id="sign-in" href="/login">Sign in with SSO</a></p>`));
+    return c.html(
+      page(html`${
+        error
+          ? html`<h1 id="not-signed-in">Not signed in</h1><p><b>${error.error}</b>: ${EXPLANATIONS[error.error] ?? error.description}</p>
+<p><a href="${options.legacyUrl}">Sign in to the legacy app</a>, then come back.</p>`
+          : html`<h1>Welcome</h1>`
+      }
+<p><a class="button" id="sign-in" href="/login">Sign in with SSO</a></p>`),
+    );
   });
   app.get('/login', async (c) => {
     const session = sessionOf(c);
@@ -76,7 +86,12 @@ export function createNewApp(options: { publicUrl: string; issuer: string; clien
     const url = new URL(c.req.url);
     if (!pending) return c.redirect('/', 302);
     try {
-      const tokens = await oidc.authorizationCodeGrant(await discover(), new URL(`${redirectUri}${url.search}`), { pkceCodeVerifier: pending.verifier, expectedState: pending.state, expectedNonce: pending.nonce, idTokenExpected: true });
+      const tokens = await oidc.authorizationCodeGrant(await discover(), new URL(`${redirectUri}${url.search}`), {
+        pkceCodeVerifier: pending.verifier,
+        expectedState: pending.state,
+        expectedNonce: pending.nonce,
+        idTokenExpected: true,
+      });
       session.claims = tokens.claims() as Record<string, unknown>;
       delete session.error;
     } catch (error) {

@@ -25,7 +25,12 @@ export function createWafApp(options: WafOptions): Hono {
   const app = new Hono();
   for (const [path, target] of Object.entries(options.jwtEndpoints)) {
     app.all(path, (c) => {
-      const headers: Record<string, string | undefined> = { ...c.req.header(), host: undefined, [headerName]: getCookie(c, options.sessionCookie), ...options.addHeaders };
+      const headers: Record<string, string | undefined> = {
+        ...c.req.header(),
+        host: undefined,
+        [headerName]: getCookie(c, options.sessionCookie),
+        ...options.addHeaders,
+      };
       return proxy(`${target}${new URL(c.req.url).search}`, { raw: c.req.raw, headers, redirect: 'manual' });
     });
   }

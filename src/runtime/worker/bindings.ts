@@ -76,7 +76,13 @@ export function signingJwks(env: WorkerEnv, config: Config): JWK[] {
     // Never echo the value: it is a private key.
     throw new WorkerBindingError(`${SIGNING_KEYS_BINDING} is not JSON (expected a private JWK, an array of them or a JWK set)`);
   }
-  const keys = Array.isArray(parsed) ? parsed : isObject(parsed) && Array.isArray(parsed.keys) ? parsed.keys : isObject(parsed) && typeof parsed.kty === 'string' ? [parsed] : undefined;
+  const keys = Array.isArray(parsed)
+    ? parsed
+    : isObject(parsed) && Array.isArray(parsed.keys)
+      ? parsed.keys
+      : isObject(parsed) && typeof parsed.kty === 'string'
+        ? [parsed]
+        : undefined;
   if (!keys?.length || !keys.every(isObject)) {
     throw new WorkerBindingError(`${SIGNING_KEYS_BINDING} must hold a private JWK, a non-empty array of them or a JWK set`);
   }

@@ -39,7 +39,10 @@ export function createWorkerHandler(build: (env: WorkerEnv) => Promise<Hono<Brid
       } catch (error) {
         // Config and binding errors name the key path or binding; they go to the log only, never to the caller.
         createLogger(createConsoleLogger, { level: 'error' }).error({ event: 'server.start_failed', err: error }, 'the bridge could not start in this isolate');
-        return Response.json({ error: 'server_error', error_description: 'the server is not configured correctly' }, { status: 500, headers: { 'Cache-Control': 'no-store' } });
+        return Response.json(
+          { error: 'server_error', error_description: 'the server is not configured correctly' },
+          { status: 500, headers: { 'Cache-Control': 'no-store' } },
+        );
       }
       return app.fetch(request, env, ctx);
     },

@@ -15,12 +15,19 @@ export function createWorkerStore(config: Config, env: WorkerEnv, logger: Logger
   const log = logger.child({ component: 'store' });
   switch (store.type) {
     case 'durable-object':
-      return createDurableObjectStore({ namespace: durableObjectNamespace(env, config), keyPrefix: store.keyPrefix, logger: log, ...(store.shards && { shards: store.shards }) });
+      return createDurableObjectStore({
+        namespace: durableObjectNamespace(env, config),
+        keyPrefix: store.keyPrefix,
+        logger: log,
+        ...(store.shards && { shards: store.shards }),
+      });
     case 'upstash':
       return createUpstashStore({ url: store.url!, token: store.token!, keyPrefix: store.keyPrefix, logger: log });
     case 'memory':
       throw new WorkerBindingError('store.type: "memory" keeps state per isolate, which breaks logins on Workers; use "durable-object" or "upstash"');
     case 'redis':
-      throw new WorkerBindingError('store.type: "redis" needs a TCP client that Workers lack; use "upstash" (same keys and scripts, so it can share the Redis of Node instances) or "durable-object"');
+      throw new WorkerBindingError(
+        'store.type: "redis" needs a TCP client that Workers lack; use "upstash" (same keys and scripts, so it can share the Redis of Node instances) or "durable-object"',
+      );
   }
 }

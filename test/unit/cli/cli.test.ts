@@ -45,7 +45,10 @@ describe('jwt-idp-bridge CLI', () => {
     goodFile = join(dir, 'good.yaml');
     badFile = join(dir, 'bad.yaml');
     await writeFile(goodFile, validYaml(legacy));
-    await writeFile(badFile, `issuer: http://accounts.example.com\nidentityProviders: []\nclients: [{ clientId: x, redirectUris: [], identityProviders: [] }]\n`);
+    await writeFile(
+      badFile,
+      `issuer: http://accounts.example.com\nidentityProviders: []\nclients: [{ clientId: x, redirectUris: [], identityProviders: [] }]\n`,
+    );
   });
   afterAll(async () => {
     await legacy?.close();

@@ -113,7 +113,13 @@ describe('explicit opt-outs are warned about, one line per IdP and choice (#9.3)
   });
 
   it('config check prints each warning and still exits 0', async () => {
-    const io: CliIo & { lines: string[] } = { lines: [], out: (l) => void io.lines.push(l), err: (l) => void io.lines.push(l), readStdin: async () => '', env: {} };
+    const io: CliIo & { lines: string[] } = {
+      lines: [],
+      out: (l) => void io.lines.push(l),
+      err: (l) => void io.lines.push(l),
+      readStdin: async () => '',
+      env: {},
+    };
     expect(await runCli(['config', 'check', '--config', file], io)).toBe(0);
     const warnings = io.lines.filter((line) => line.startsWith('warning: '));
     expect(warnings).toEqual([

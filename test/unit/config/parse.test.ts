@@ -5,7 +5,14 @@ import { parseConfig, validateConfig } from '../../../src/config/parse.ts';
 const base = {
   issuer: 'https://accounts.example.com',
   identityProviders: [
-    { id: 'legacy', issuer: 'https://issuer.example.internal', keysEndpoint: 'https://issuer.example.internal/keys', jwtEndpoint: 'https://apps.example.com/existing/auth-new', audiences: ['bridge'], trustedProxy: 'none' },
+    {
+      id: 'legacy',
+      issuer: 'https://issuer.example.internal',
+      keysEndpoint: 'https://issuer.example.internal/keys',
+      jwtEndpoint: 'https://apps.example.com/existing/auth-new',
+      audiences: ['bridge'],
+      trustedProxy: 'none',
+    },
   ],
   clients: [{ clientId: 'new-app', clientSecret: 'a-long-enough-secret', redirectUris: ['https://new.example.com/callback'], identityProviders: ['legacy'] }],
 };
@@ -45,17 +52,41 @@ describe('configuration', () => {
     ['issuer over plain http', (c: any) => (c.issuer = 'http://accounts.example.com'), 'issuer: must be an https URL (http allowed only for loopback)'],
     ['issuer with a trailing slash', (c: any) => (c.issuer = 'https://accounts.example.com/'), 'issuer: must not end with "/"'],
     ['issuer that is not a URL', (c: any) => (c.issuer = 'accounts'), 'issuer: must be an absolute URL'],
-    ['keysEndpoint over plain http', (c: any) => (c.identityProviders[0].keysEndpoint = 'http://issuer.example.internal/keys'), 'identityProviders[0].keysEndpoint: must be an https URL (http allowed only for loopback)'],
-    ['jwtEndpoint with a fragment', (c: any) => (c.identityProviders[0].jwtEndpoint = 'https://apps.example.com/x#y'), 'identityProviders[0].jwtEndpoint: must not contain a fragment'],
-    ['redirect URI over plain http', (c: any) => c.clients[0].redirectUris.push('http://new.example.com/cb'), 'clients[0].redirectUris[1]: must be an https URL (http allowed only for loopback)'],
+    [
+      'keysEndpoint over plain http',
+      (c: any) => (c.identityProviders[0].keysEndpoint = 'http://issuer.example.internal/keys'),
+      'identityProviders[0].keysEndpoint: must be an https URL (http allowed only for loopback)',
+    ],
+    [
+      'jwtEndpoint with a fragment',
+      (c: any) => (c.identityProviders[0].jwtEndpoint = 'https://apps.example.com/x#y'),
+      'identityProviders[0].jwtEndpoint: must not contain a fragment',
+    ],
+    [
+      'redirect URI over plain http',
+      (c: any) => c.clients[0].redirectUris.push('http://new.example.com/cb'),
+      'clients[0].redirectUris[1]: must be an https URL (http allowed only for loopback)',
+    ],
     ['redirect URI not absolute', (c: any) => c.clients[0].redirectUris.push('/callback'), 'clients[0].redirectUris[1]: must be an absolute URL'],
     ['alg none', (c: any) => (c.identityProviders[0].algorithms = ['RS256', 'none']), 'identityProviders[0].algorithms[1]: "none" is never accepted'],
     ['HMAC alg', (c: any) => (c.identityProviders[0].algorithms = ['HS256']), 'identityProviders[0].algorithms[0]: HMAC algorithms are not accepted'],
-    ['no key source', (c: any) => delete c.identityProviders[0].keysEndpoint, 'identityProviders[0].keysEndpoint: exactly one of keysEndpoint, discoveryUrl or publicKeys is required'],
-    ['two key sources', (c: any) => (c.identityProviders[0].discoveryUrl = 'https://issuer.example.internal/.well-known/openid-configuration'), 'identityProviders[0].discoveryUrl: exactly one of keysEndpoint, discoveryUrl or publicKeys is required'],
+    [
+      'no key source',
+      (c: any) => delete c.identityProviders[0].keysEndpoint,
+      'identityProviders[0].keysEndpoint: exactly one of keysEndpoint, discoveryUrl or publicKeys is required',
+    ],
+    [
+      'two key sources',
+      (c: any) => (c.identityProviders[0].discoveryUrl = 'https://issuer.example.internal/.well-known/openid-configuration'),
+      'identityProviders[0].discoveryUrl: exactly one of keysEndpoint, discoveryUrl or publicKeys is required',
+    ],
     ['unknown key', (c: any) => (c.identityProviders[0].headername = 'x'), 'identityProviders[0]: unknown key "headername"'],
     ['bad header name', (c: any) => (c.identityProviders[0].headerName = 'x custom'), 'identityProviders[0].headerName: must be a valid HTTP header name'],
-    ['client naming an unknown IdP', (c: any) => (c.clients[0].identityProviders = ['nope']), 'clients[0].identityProviders[0]: unknown identity provider "nope"'],
+    [
+      'client naming an unknown IdP',
+      (c: any) => (c.clients[0].identityProviders = ['nope']),
+      'clients[0].identityProviders[0]: unknown identity provider "nope"',
+    ],
     ['duplicate client ids', (c: any) => c.clients.push({ ...c.clients[0] }), 'clients[1].clientId: duplicate clientId "new-app"'],
     ['duplicate IdP ids', (c: any) => c.identityProviders.push({ ...c.identityProviders[0] }), 'identityProviders[1].id: duplicate id "legacy"'],
     ['short client secret', (c: any) => (c.clients[0].clientSecret = 'short'), 'clients[0].clientSecret: must be at least 16 characters'],
@@ -66,7 +97,10 @@ describe('configuration', () => {
     ['tolerance out of range', (c: any) => (c.identityProviders[0].clockToleranceSeconds = 3600), 'identityProviders[0].clockToleranceSeconds:'],
   ])('names the key path: %s', (_name, mutate, expected) => {
     const problems = problemsOf(mutate);
-    expect(problems.some((p) => p.startsWith(expected)), `problems were:\n${problems.join('\n')}`).toBe(true);
+    expect(
+      problems.some((p) => p.startsWith(expected)),
+      `problems were:\n${problems.join('\n')}`,
+    ).toBe(true);
   });
 
   it('allows plain http only for loopback hosts', () => {
@@ -151,11 +185,15 @@ describe('fail-closed identity provider defaults (#9.3)', () => {
         'identityProviders[0].trustedProxy: must be an object (sharedSecret and/or sourceCidrs) or the string "none"',
       ]);
     }
-    expect(idpProblems((idp) => (idp.trustedProxy = { sharedSecret: 'short' }))).toEqual(['identityProviders[0].trustedProxy.sharedSecret: must be at least 16 characters']);
+    expect(idpProblems((idp) => (idp.trustedProxy = { sharedSecret: 'short' }))).toEqual([
+      'identityProviders[0].trustedProxy.sharedSecret: must be at least 16 characters',
+    ]);
     expect(idpProblems((idp) => (idp.trustedProxy = { sharedSecret: 'waf-secret-0123456789' }))).toEqual([]);
     // An object that checks nothing would fail open.
     for (const empty of [{}, { sourceCidrs: [] }, { sharedSecretHeader: 'x-waf' }]) {
-      expect(idpProblems((idp) => (idp.trustedProxy = empty))).toEqual([expect.stringMatching(/^identityProviders\[0\]\.trustedProxy: must set sharedSecret and\/or sourceCidrs/)]);
+      expect(idpProblems((idp) => (idp.trustedProxy = empty))).toEqual([
+        expect.stringMatching(/^identityProviders\[0\]\.trustedProxy: must set sharedSecret and\/or sourceCidrs/),
+      ]);
     }
     expect(idpProblems((idp) => (idp.trustedProxy = { sourceCidrs: ['10.0.0.0/8'] }))).toEqual([]);
     expect(validateConfig(base).identityProviders[0]!.trustedProxy).toBeUndefined();

@@ -25,7 +25,12 @@ describe('signing keys', () => {
   });
 
   it('verifies its own tokens through getVerificationKey, and nothing signed by another key', async () => {
-    const keys = await loadSigningKeys({ jwks: [await generateSigningJwk('ES256'), await generateSigningJwk('RS256')], requiredAlgs: [], store: newStore(), logger: silentLogger });
+    const keys = await loadSigningKeys({
+      jwks: [await generateSigningJwk('ES256'), await generateSigningJwk('RS256')],
+      requiredAlgs: [],
+      store: newStore(),
+      logger: silentLogger,
+    });
     const own = await new SignJWT({ a: 1 }).setProtectedHeader({ alg: 'ES256', kid: keys.active.kid }).sign(keys.active.privateKey);
     await expect(jwtVerify(own, keys.getVerificationKey)).resolves.toBeTruthy();
     const stranger = await generateKeyPair('ES256');

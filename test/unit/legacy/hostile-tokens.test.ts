@@ -63,7 +63,11 @@ const hostile: HostileCase[] = [
     token: () => craftToken({ alg, typ: 'JWT' }, validPayload()),
     reason: 'alg_not_allowed' as const,
   })),
-  { name: 'alg none with a kid and a bogus signature', token: () => craftToken({ alg: 'none', kid: issuer.key.kid }, validPayload(), 'c2ln'), reason: 'alg_not_allowed' },
+  {
+    name: 'alg none with a kid and a bogus signature',
+    token: () => craftToken({ alg: 'none', kid: issuer.key.kid }, validPayload(), 'c2ln'),
+    reason: 'alg_not_allowed',
+  },
   {
     name: 'HS256 signed with the RSA public key PEM as the HMAC secret',
     token: async () => mint({}, { key: rsa, header: { alg: 'HS256' }, signingKey: new TextEncoder().encode(await rsa.spki()) }),
@@ -76,7 +80,12 @@ const hostile: HostileCase[] = [
   },
   { name: 'HS512', token: () => mint({}, { header: { alg: 'HS512' }, signingKey: new Uint8Array(64).fill(7) }), reason: 'alg_not_allowed' },
   { name: 'ES512 (published key, alg outside the allow-list)', token: () => mint({}, { key: es512 }), reason: 'alg_not_allowed' },
-  { name: 'RS256 when only ES256 is allowed', token: () => mint({}, { key: rsa }), reason: 'alg_not_allowed', variant: ['es256-only', { algorithms: ['ES256'] }] },
+  {
+    name: 'RS256 when only ES256 is allowed',
+    token: () => mint({}, { key: rsa }),
+    reason: 'alg_not_allowed',
+    variant: ['es256-only', { algorithms: ['ES256'] }],
+  },
   { name: 'unknown alg string', token: () => craftToken({ alg: 'XX999', kid: issuer.key.kid }, validPayload(), 'c2ln'), reason: 'alg_not_allowed' },
   { name: 'no alg at all', token: () => craftToken({ kid: issuer.key.kid }, validPayload(), 'c2ln'), reason: 'token_malformed' },
   // issuer
@@ -158,7 +167,11 @@ const hostile: HostileCase[] = [
   { name: 'four segments', token: async () => `${await mint()}.${b64url('x')}`, reason: 'token_malformed' },
   { name: 'nested JWT (cty: JWT)', token: async () => issuer.signRaw(await mint(), { header: { cty: 'JWT' } }), reason: 'token_malformed' },
   { name: 'garbage base64 header', token: async () => `!!!.${(await mint()).split('.').slice(1).join('.')}`, reason: 'token_malformed' },
-  { name: 'header is base64url of non-JSON', token: async () => `${b64url('not json')}.${(await mint()).split('.').slice(1).join('.')}`, reason: 'token_malformed' },
+  {
+    name: 'header is base64url of non-JSON',
+    token: async () => `${b64url('not json')}.${(await mint()).split('.').slice(1).join('.')}`,
+    reason: 'token_malformed',
+  },
   {
     name: 'garbage base64 payload',
     token: async () => {
@@ -174,14 +187,39 @@ const hostile: HostileCase[] = [
   { name: 'empty signature with an allowed alg', token: async () => `${(await mint()).split('.').slice(0, 2).join('.')}.`, reason: 'signature_invalid' },
   // audience
   { name: 'aud mismatch', token: () => mint({ aud: 'other-app' }), reason: 'audience_mismatch', variant: ['aud', { audiences: ['bridge', 'bridge-2'] }] },
-  { name: 'aud missing when audiences are configured', token: () => mint(), reason: 'audience_mismatch', variant: ['aud', { audiences: ['bridge', 'bridge-2'] }] },
-  { name: 'aud array without a configured value', token: () => mint({ aud: ['a', 'b'] }), reason: 'audience_mismatch', variant: ['aud', { audiences: ['bridge', 'bridge-2'] }] },
+  {
+    name: 'aud missing when audiences are configured',
+    token: () => mint(),
+    reason: 'audience_mismatch',
+    variant: ['aud', { audiences: ['bridge', 'bridge-2'] }],
+  },
+  {
+    name: 'aud array without a configured value',
+    token: () => mint({ aud: ['a', 'b'] }),
+    reason: 'audience_mismatch',
+    variant: ['aud', { audiences: ['bridge', 'bridge-2'] }],
+  },
   // typ allow-list (#9.3)
-  { name: 'typ absent when types are configured', token: () => mint({}, { header: { typ: undefined } }), reason: 'type_not_allowed', variant: ['types-jwt', { types: ['JWT'] }] },
+  {
+    name: 'typ absent when types are configured',
+    token: () => mint({}, { header: { typ: undefined } }),
+    reason: 'type_not_allowed',
+    variant: ['types-jwt', { types: ['JWT'] }],
+  },
   { name: 'typ not in types', token: () => mint({}, { header: { typ: 'at+jwt' } }), reason: 'type_not_allowed', variant: ['types-jwt', { types: ['JWT'] }] },
-  { name: 'typ application/ prefix with another type', token: () => mint({}, { header: { typ: 'application/secevent+jwt' } }), reason: 'type_not_allowed', variant: ['types-jwt', { types: ['JWT'] }] },
+  {
+    name: 'typ application/ prefix with another type',
+    token: () => mint({}, { header: { typ: 'application/secevent+jwt' } }),
+    reason: 'type_not_allowed',
+    variant: ['types-jwt', { types: ['JWT'] }],
+  },
   { name: 'typ not a string', token: () => mint({}, { header: { typ: 7 } }), reason: 'type_not_allowed', variant: ['types-jwt', { types: ['JWT'] }] },
-  { name: 'typ with a different media-type subtree', token: () => mint({}, { header: { typ: 'text/jwt' } }), reason: 'type_not_allowed', variant: ['types-jwt', { types: ['JWT'] }] },
+  {
+    name: 'typ with a different media-type subtree',
+    token: () => mint({}, { header: { typ: 'text/jwt' } }),
+    reason: 'type_not_allowed',
+    variant: ['types-jwt', { types: ['JWT'] }],
+  },
   // auth_time (OIDC Core §2): the user cannot have authenticated in the future
   { name: 'auth_time in the future beyond the tolerance', token: () => mint({ auth_time: now() + 31 }), reason: 'not_yet_valid' },
   // bound claims
@@ -291,7 +329,7 @@ describe('accepted tokens', () => {
     ['sub of 255 characters', () => mint({ sub: 'a'.repeat(255) })],
     ['auth_time in the future within the tolerance', () => mint({ auth_time: now() + 30 })],
     ['no kid (single ES256 key fits)', () => mint({}, { header: { kid: undefined } })],
-    ['jku ignored when the key is the issuer\'s own', () => mint({}, { header: { jku: attacker.jwksUrl } })],
+    ["jku ignored when the key is the issuer's own", () => mint({}, { header: { jku: attacker.jwksUrl } })],
   ] as const)('%s', async (_name, make) => {
     const result = await verifier().verifyToken(await make());
     expect(result.ok ? 'accepted' : `${result.reason}: ${result.detail}`).toBe('accepted');
@@ -356,7 +394,15 @@ describe('accepted tokens', () => {
       claimMappings: { email: 'email', division: '/org/division', firstRole: '/roles/0', name: 'name', missing: 'nope' },
     });
     const result = await v.verifyToken(
-      await mint({ aud: ['x', 'bridge'], email: 'fred@example.org', org: { division: 'Europe', 'a/b': 'slash', 't~n': 'tilde' }, roles: ['reader', 'admin'], level: 3, staff: true, name: null }),
+      await mint({
+        aud: ['x', 'bridge'],
+        email: 'fred@example.org',
+        org: { division: 'Europe', 'a/b': 'slash', 't~n': 'tilde' },
+        roles: ['reader', 'admin'],
+        level: 3,
+        staff: true,
+        name: null,
+      }),
     );
     if (!result.ok) throw new Error(result.detail);
     expect(result.profile).toEqual({ email: 'fred@example.org', division: 'Europe', firstRole: 'reader' });

@@ -284,7 +284,10 @@ describe('static keys', () => {
   it('several candidate keys without kid: the one that verifies wins', async () => {
     const other = await startLegacyIssuer({ alg: 'ES256' });
     try {
-      const { verifier, mint } = setup(issuer, { keysEndpoint: undefined, publicKeys: [other.key.publicJwk, issuer.key.publicJwk].map((k) => ({ ...k, kid: undefined })) });
+      const { verifier, mint } = setup(issuer, {
+        keysEndpoint: undefined,
+        publicKeys: [other.key.publicJwk, issuer.key.publicJwk].map((k) => ({ ...k, kid: undefined })),
+      });
       const result = await verifier.verifyToken(await mint({}, { header: { kid: undefined } }));
       expect(outcome(result)).toBe('accepted');
       expect(result.checks.find((c) => c.name === 'key')!.detail).toMatch(/2 candidate keys/);

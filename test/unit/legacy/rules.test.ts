@@ -129,11 +129,29 @@ describe('mapClaims: standard claims are typed (OIDC Core §5.1, #9.10)', () => 
   it('keeps well-typed values and coerces "true"/"false" and a single group string', () => {
     const { events, drop } = capture();
     const profile = mapClaims(
-      { email_verified: 'true', phone_number_verified: false, updated_at: 1700000000, groups: 'admins', email: 'a@example.com', name: 'A', address: { country: 'DE' }, custom: 7 },
+      {
+        email_verified: 'true',
+        phone_number_verified: false,
+        updated_at: 1700000000,
+        groups: 'admins',
+        email: 'a@example.com',
+        name: 'A',
+        address: { country: 'DE' },
+        custom: 7,
+      },
       all,
       drop,
     );
-    expect(profile).toEqual({ email_verified: true, phone_number_verified: false, updated_at: 1700000000, groups: ['admins'], email: 'a@example.com', name: 'A', address: { country: 'DE' }, custom: 7 });
+    expect(profile).toEqual({
+      email_verified: true,
+      phone_number_verified: false,
+      updated_at: 1700000000,
+      groups: ['admins'],
+      email: 'a@example.com',
+      name: 'A',
+      address: { country: 'DE' },
+      custom: 7,
+    });
     expect(mapClaims({ email_verified: 'false', groups: ['a', 1, null, 'b', { x: 1 }] }, all, drop)).toEqual({ email_verified: false, groups: ['a', 'b'] });
     expect(events).toEqual([]);
   });
@@ -141,7 +159,15 @@ describe('mapClaims: standard claims are typed (OIDC Core §5.1, #9.10)', () => 
   it('drops ill-typed values and logs the claim name and expected type, never the value', () => {
     const { events, drop } = capture();
     const profile = mapClaims(
-      { email_verified: 'yes', phone_number_verified: 1, updated_at: '1700000000', groups: { admin: true }, email: ['secret-a@example.com'], name: 42, address: 'Main St 1' },
+      {
+        email_verified: 'yes',
+        phone_number_verified: 1,
+        updated_at: '1700000000',
+        groups: { admin: true },
+        email: ['secret-a@example.com'],
+        name: 42,
+        address: 'Main St 1',
+      },
       all,
       drop,
     );

@@ -53,17 +53,7 @@ describe('token verify', () => {
     const token = await issuer.mint({ sub: 'alice', tenant: 'acme', iat: now() - 900, exp: now() - 300 });
     const { code, lines, checks, text } = await run(token);
     expect(code).toBe(1);
-    expect(checks).toEqual([
-      'PASS token',
-      'PASS format',
-      'PASS alg',
-      'PASS header',
-      'PASS key',
-      'PASS signature',
-      'PASS iss',
-      'PASS aud',
-      'FAIL exp',
-    ]);
+    expect(checks).toEqual(['PASS token', 'PASS format', 'PASS alg', 'PASS header', 'PASS key', 'PASS signature', 'PASS iss', 'PASS aud', 'FAIL exp']);
     expect(lines.at(-1)).toMatch(/^RESULT {2}rejected: expired — the token is past its exp/);
     expect(text).toMatch(/expired 5m ago/);
     expect(text).not.toContain(token);

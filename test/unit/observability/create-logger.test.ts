@@ -9,8 +9,24 @@ describe('createLogger (the one logger factory of every entry)', () => {
       issuer: 'https://accounts.example.com',
       logging: { level: 'debug' },
       identityProviders: [
-        { id: 'a', issuer: 'https://a.example', keysEndpoint: 'https://a.example/keys', jwtEndpoint: 'https://apps.example.com/a', headerName: 'x-a-tkn', audiences: ['bridge'], trustedProxy: { sharedSecret: 'waf-secret-0123456789abcdef', sharedSecretHeader: 'x-waf-a' } },
-        { id: 'b', issuer: 'https://b.example', keysEndpoint: 'https://b.example/keys', jwtEndpoint: 'https://apps.example.com/b', headerName: 'x-b-tkn', allowAnyAudience: true, trustedProxy: 'none' },
+        {
+          id: 'a',
+          issuer: 'https://a.example',
+          keysEndpoint: 'https://a.example/keys',
+          jwtEndpoint: 'https://apps.example.com/a',
+          headerName: 'x-a-tkn',
+          audiences: ['bridge'],
+          trustedProxy: { sharedSecret: 'waf-secret-0123456789abcdef', sharedSecretHeader: 'x-waf-a' },
+        },
+        {
+          id: 'b',
+          issuer: 'https://b.example',
+          keysEndpoint: 'https://b.example/keys',
+          jwtEndpoint: 'https://apps.example.com/b',
+          headerName: 'x-b-tkn',
+          allowAnyAudience: true,
+          trustedProxy: 'none',
+        },
       ],
     });
     const seen: (LoggerOptions & { sink?: string })[] = [];

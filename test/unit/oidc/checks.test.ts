@@ -15,7 +15,14 @@ import type { BridgeContext } from '../../../src/oidc/services.ts';
 import { sha256 } from '../../../src/crypto.ts';
 import { outcomeOf } from './harness.ts';
 
-const confidential = { clientId: 'web', clientSecret: 'secret-0123456789abcdef', requirePkce: false, identityProviders: ['legacy', 'other'], redirectUris: ['https://app.example/cb'], grantTypes: ['authorization_code'] } as ClientConfig;
+const confidential = {
+  clientId: 'web',
+  clientSecret: 'secret-0123456789abcdef',
+  requirePkce: false,
+  identityProviders: ['legacy', 'other'],
+  redirectUris: ['https://app.example/cb'],
+  grantTypes: ['authorization_code'],
+} as ClientConfig;
 const publicClient = { ...confidential, clientId: 'spa', clientSecret: undefined } as ClientConfig;
 const query = (c: BridgeContext) => new Params(new URL(c.req.url).searchParams);
 const at = (path: string, check: (params: Params) => unknown) => outcomeOf((c) => check(query(c)), { path });
@@ -114,9 +121,12 @@ describe('checks/pkce (RFC 7636)', () => {
 });
 
 describe('checks/redirect-uri: exact string match', () => {
-  it.each(['https://app.example/cb/', 'https://APP.example/cb', 'https://app.example/cb?x=1', 'https://app.example/cb#f', 'https://u@app.example/cb'])('%s does not match', (uri) => {
-    expect(isRegisteredRedirectUri(confidential, uri)).toBe(false);
-  });
+  it.each(['https://app.example/cb/', 'https://APP.example/cb', 'https://app.example/cb?x=1', 'https://app.example/cb#f', 'https://u@app.example/cb'])(
+    '%s does not match',
+    (uri) => {
+      expect(isRegisteredRedirectUri(confidential, uri)).toBe(false);
+    },
+  );
   it('the registered value matches', () => {
     expect(isRegisteredRedirectUri(confidential, 'https://app.example/cb')).toBe(true);
   });

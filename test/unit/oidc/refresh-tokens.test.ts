@@ -70,7 +70,16 @@ describe('offline_access', () => {
   const config = (grantTypes?: string[]) =>
     validateConfig({
       issuer: 'https://idp.example.com',
-      identityProviders: [{ id: 'legacy', issuer: 'https://legacy.example.com', keysEndpoint: 'https://legacy.example.com/keys', jwtEndpoint: 'https://apps.example.com/jwt', audiences: ['bridge'], trustedProxy: 'none' }],
+      identityProviders: [
+        {
+          id: 'legacy',
+          issuer: 'https://legacy.example.com',
+          keysEndpoint: 'https://legacy.example.com/keys',
+          jwtEndpoint: 'https://apps.example.com/jwt',
+          audiences: ['bridge'],
+          trustedProxy: 'none',
+        },
+      ],
       clients: [{ clientId: 'app', redirectUris: ['https://app.example.com/cb'], identityProviders: ['legacy'], ...(grantTypes && { grantTypes }) }],
     }).clients[0]!;
 
@@ -87,7 +96,16 @@ describe('offline_access', () => {
   it('a resource server id may not repeat a client id', () => {
     const base = {
       issuer: 'https://idp.example.com',
-      identityProviders: [{ id: 'legacy', issuer: 'https://legacy.example.com', keysEndpoint: 'https://legacy.example.com/keys', jwtEndpoint: 'https://apps.example.com/jwt', audiences: ['bridge'], trustedProxy: 'none' }],
+      identityProviders: [
+        {
+          id: 'legacy',
+          issuer: 'https://legacy.example.com',
+          keysEndpoint: 'https://legacy.example.com/keys',
+          jwtEndpoint: 'https://apps.example.com/jwt',
+          audiences: ['bridge'],
+          trustedProxy: 'none',
+        },
+      ],
       clients: [{ clientId: 'app', redirectUris: ['https://app.example.com/cb'], identityProviders: ['legacy'] }],
     };
     expect(validateConfig({ ...base, resourceServers: [{ id: 'api', secret: 'api-secret-0123456789' }] }).resourceServers).toHaveLength(1);

@@ -34,7 +34,13 @@ describe('renderError', () => {
     expect(response.status).toBe(302);
     const location = new URL(response.headers.get('location')!);
     expect(location.origin + location.pathname).toBe('https://app.example/cb');
-    expect(Object.fromEntries(location.searchParams)).toEqual({ tenant: '1', error: 'access_denied', error_description: 'not for you', state: 'st', iss: 'https://id.example' });
+    expect(Object.fromEntries(location.searchParams)).toEqual({
+      tenant: '1',
+      error: 'access_denied',
+      error_description: 'not for you',
+      state: 'st',
+      iss: 'https://id.example',
+    });
     expect(response.headers.get('cache-control')).toBe('no-store');
   });
 
@@ -53,7 +59,10 @@ describe('renderError', () => {
   });
 
   it('front channel: a page-only error is a page even when a redirect_uri is verified', async () => {
-    const response = await routeApp(failing(pageError('auth_request_unknown', { title: 'Sign-in request expired', message: 'Start again.' })), { channel: 'front', target }).request('/');
+    const response = await routeApp(failing(pageError('auth_request_unknown', { title: 'Sign-in request expired', message: 'Start again.' })), {
+      channel: 'front',
+      target,
+    }).request('/');
     expect(response.status).toBe(400);
     expect(response.headers.get('location')).toBeNull();
     const body = await response.text();

@@ -45,7 +45,10 @@ describe('store outage guard (shared by the remote adapters)', () => {
     expect(calls).toBe(0);
     guard.up();
     expect(await guard.run('get', async () => ++calls)).toBe(1);
-    expect(lines.map((l) => [l.event, l.store])).toEqual([['store.unavailable', 'redis'], ['store.ready', 'redis']]);
+    expect(lines.map((l) => [l.event, l.store])).toEqual([
+      ['store.unavailable', 'redis'],
+      ['store.ready', 'redis'],
+    ]);
   });
 
   it('refuses every call once closed', async () => {

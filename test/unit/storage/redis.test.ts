@@ -20,7 +20,12 @@ function recordingLogger(lines: Record<string, unknown>[]): Logger {
 describe('redis store', () => {
   const opened: Store[] = [];
   const open = (keyPrefix: string, extra: { url?: string; client?: Redis; logger?: Logger } = {}) => {
-    const store = createRedisStore({ url: extra.client ? undefined : (extra.url ?? url), client: extra.client, keyPrefix, logger: extra.logger ?? silentLogger });
+    const store = createRedisStore({
+      url: extra.client ? undefined : (extra.url ?? url),
+      client: extra.client,
+      keyPrefix,
+      logger: extra.logger ?? silentLogger,
+    });
     opened.push(store);
     return store;
   };

@@ -7,7 +7,14 @@ export const ROOT = join(import.meta.dirname, '../../..');
 const WRANGLER = join(ROOT, 'node_modules/wrangler/bin/wrangler.js');
 
 /** No network beyond loopback: no telemetry, no error reports, no update check (the banner does it). */
-export const OFFLINE_ENV = { WRANGLER_SEND_METRICS: 'false', WRANGLER_SEND_ERROR_REPORTS: 'false', WRANGLER_HIDE_BANNER: 'true', CLOUDFLARE_TELEMETRY_DISABLED: '1', NO_COLOR: '1', FORCE_COLOR: '0' };
+export const OFFLINE_ENV = {
+  WRANGLER_SEND_METRICS: 'false',
+  WRANGLER_SEND_ERROR_REPORTS: 'false',
+  WRANGLER_HIDE_BANNER: 'true',
+  CLOUDFLARE_TELEMETRY_DISABLED: '1',
+  NO_COLOR: '1',
+  FORCE_COLOR: '0',
+};
 
 /** Runs wrangler to completion; rejects with its output on a non-zero exit. */
 export function runWrangler(args: string[], options: { logDir: string }): Promise<{ stdout: string; stderr: string }> {
@@ -19,7 +26,9 @@ export function runWrangler(args: string[], options: { logDir: string }): Promis
     child.stdout.on('data', (chunk: Buffer) => void (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve({ stdout, stderr }) : reject(new Error(`wrangler ${args.join(' ')} exited with ${code}\n${stdout}\n${stderr}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve({ stdout, stderr }) : reject(new Error(`wrangler ${args.join(' ')} exited with ${code}\n${stdout}\n${stderr}`)),
+    );
   });
 }
 
@@ -43,9 +52,22 @@ export async function startWranglerDev(options: { port: number; vars: Record<str
   const envFile = join(dir, '.env');
   await writeFile(envFile, '', { mode: 0o600 });
   const args = [
-    'dev', '--config', join(ROOT, 'wrangler.toml'), '--local', '--ip', '127.0.0.1', '--port', String(options.port),
-    '--inspector-ip', '127.0.0.1', '--persist-to', join(dir, 'state'), '--env-file', envFile,
-    '--show-interactive-dev-session=false', '--live-reload=false',
+    'dev',
+    '--config',
+    join(ROOT, 'wrangler.toml'),
+    '--local',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    '--inspector-ip',
+    '127.0.0.1',
+    '--persist-to',
+    join(dir, 'state'),
+    '--env-file',
+    envFile,
+    '--show-interactive-dev-session=false',
+    '--live-reload=false',
     ...Object.entries(options.vars).flatMap(([name, value]) => ['--var', `${name}:${value}`]),
   ];
   // Wrangler's own debug log goes to the temp dir, not to the user's home.

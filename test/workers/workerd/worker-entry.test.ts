@@ -35,7 +35,9 @@ function workerEnv(config: unknown, extra: Record<string, unknown> = {}): Worker
 
 function executionContext(): ExecutionContext & { waited: Promise<unknown>[] } {
   const waited: Promise<unknown>[] = [];
-  return { waited, waitUntil: (p: Promise<unknown>) => void waited.push(p), passThroughOnException() {}, props: {} } as unknown as ExecutionContext & { waited: Promise<unknown>[] };
+  return { waited, waitUntil: (p: Promise<unknown>) => void waited.push(p), passThroughOnException() {}, props: {} } as unknown as ExecutionContext & {
+    waited: Promise<unknown>[];
+  };
 }
 
 const get = (handler: ReturnType<typeof createWorkerHandler>, bindings: WorkerEnv, path: string) =>

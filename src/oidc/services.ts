@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import type { Clock } from '../clock.ts';
 import type { ClientConfig, Config, IdentityProviderConfig } from '../config/schema.ts';
 import type { UserDirectory } from '../identity/user.ts';
-import { createSealer } from '../keys/sealing-keys.ts';
+import { createSealer, type Sealer } from '../keys/sealing-keys.ts';
 import type { SigningKeys } from '../keys/signing-keys.ts';
 import type { LegacyVerifier } from '../legacy/index.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -77,6 +77,8 @@ export interface BridgeServices extends BridgeDeps {
   /** Cookies get the `__Host-` prefix and `Secure` only when the issuer is https (DESIGN §10). */
   secureCookies: boolean;
   callbackUrl: string;
+  /** Seals what the bridge hands out and must get back unchanged, so that unauthenticated requests store nothing. */
+  sealer: Sealer;
   authRequests: AuthRequests;
   codes: Codes;
   grants: Grants;
@@ -112,18 +114,15 @@ export function createServices(deps: BridgeDeps): BridgeServices {
       },
     ]),
   );
+  const sealer = createSealer({ store, clock, retainMs: tokens.authRequestTtlSeconds * 1000 });
   return {
     ...deps,
     idps,
     clients,
     secureCookies: config.issuer.startsWith('https://'),
     callbackUrl: `${config.issuer}/login/jwt/callback`,
-    authRequests: createAuthRequests(
-      store,
-      createSealer({ store, clock, retainMs: tokens.authRequestTtlSeconds * 1000 }),
-      tokens.authRequestTtlSeconds * 1000,
-      clock,
-    ),
+    sealer,
+    authRequests: createAuthRequests(store, sealer, tokens.authRequestTtlSeconds * 1000, clock),
     codes: createCodes(store, { clock, ttlMs: tokens.codeTtlSeconds * 1000, reuseWindowMs: tokenLifetimeMs }),
     grants: createGrants(store, Math.max(tokenLifetimeMs, refreshLifetimeMs)),
     refreshTokens: createRefreshTokens(store, clock),

@@ -8,7 +8,7 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/clock.ts';
 import { completeSignIn, discoverApp, expectErrorPage, logEvents, userinfoRequest, type AppClient } from '../helpers/app-client.ts';
-import { startStack, WEB_APP, type Stack } from '../helpers/stack.ts';
+import { openRedisStore, startStack, WEB_APP, type Stack } from '../helpers/stack.ts';
 
 const SIGNED_OUT_URI = 'http://localhost:7006/signed-out';
 const LOGOUT_APP: AppClient & { clientSecret: string } = {
@@ -136,7 +136,7 @@ describe("/end_session with the legacy app's logoutUrl", () => {
     await stack?.close();
   });
 
-  it('revokes first, hands the browser to the legacy logout, and finishes at the registered URI once', async () => {
+  it('revokes first, hands the browser to the legacy logout, and finishes at the registered URI', async () => {
     const { tokens } = await completeSignIn(stack, await stack.browser('alice'), LOGOUT_APP);
     const app = await discoverApp(stack, LOGOUT_APP);
     const response = await get(oidc.buildEndSessionUrl(app, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: SIGNED_OUT_URI, state: 'st-9' }));
@@ -152,8 +152,39 @@ describe("/end_session with the legacy app's logoutUrl", () => {
     const final = new URL(back.headers.get('location')!);
     expect(`${final.origin}${final.pathname}`).toBe(SIGNED_OUT_URI);
     expect(final.searchParams.get('state')).toBe('st-9');
-    // The hand-off is single use: a second visit is just the page.
-    await expectSignedOutPage(await get(returnTo));
+    // The hand-off is sealed, not stored (a sign-out request writes nothing): a forged or altered one is just the page.
     await expectSignedOutPage(await get(`${stack.issuer}/end_session/done?logout=forged-value-0123456789`));
+    const sealed = new URL(returnTo).searchParams.get('logout')!;
+    await expectSignedOutPage(await get(`${stack.issuer}/end_session/done?logout=${sealed.slice(0, -4)}AAAA`));
+  });
+});
+
+describe('/end_session stores nothing for unauthenticated requests (redis store)', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ store: 'redis', idp: { logoutUrl: LEGACY_LOGOUT }, clients: [clientEntry()] });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('200 sign-out requests without a hint, each handed to the legacy logout, write no key', async () => {
+    const redis = openRedisStore(stack.keyPrefix);
+    try {
+      await fetch(`${stack.issuer}/end_session?client_id=${LOGOUT_APP.clientId}`, { redirect: 'manual' }); // sealing keys
+      const before = (await redis.store.list('')).length;
+      for (let i = 0; i < 200; i++) {
+        const response = await fetch(
+          `${stack.issuer}/end_session?client_id=${LOGOUT_APP.clientId}&post_logout_redirect_uri=${encodeURIComponent(SIGNED_OUT_URI)}&state=s${i}`,
+          {
+            redirect: 'manual',
+          },
+        );
+        expect(response.status).toBe(302);
+      }
+      expect((await redis.store.list('')).length).toBe(before);
+    } finally {
+      await redis.close();
+    }
   });
 });

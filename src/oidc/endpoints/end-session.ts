@@ -1,5 +1,4 @@
 import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
-import { randomToken } from '../../crypto.ts';
 import { OAuthError, pageError, type ErrorPage } from '../errors.ts';
 import { Params, readForm } from '../params.ts';
 import { errorPage, redirectTo } from '../responses.ts';
@@ -12,11 +11,12 @@ const BAD_HINT: ErrorPage = {
 };
 const UNKNOWN_CLIENT: ErrorPage = { title: 'Sign-out request not understood', message: 'This sign-out request names an unknown application.' };
 
-const handoffKey = (id: string) => `logout:${id}`;
+/** Where the sign-out ends; sealed into the legacy logout's return URL, so a sign-out request stores nothing. */
 interface Handoff {
   redirectUri?: string;
   state?: string;
 }
+const MAX_SEALED_LENGTH = 6144;
 
 /**
  * The ID token of a hint, verified against the bridge's own keys. An expired one still identifies the session
@@ -58,7 +58,7 @@ function hintClientId(payload: JWTPayload): string | undefined {
  * byte for byte — with `state`; otherwise a plain "signed out" page. `ui_locales` is ignored.
  */
 export function createEndSessionHandler(services: BridgeServices) {
-  const { config, store, grants, sessions, clients } = services;
+  const { config, clock, sealer, grants, sessions, clients } = services;
 
   return async (c: BridgeContext): Promise<Response> => {
     const params = c.req.method === 'POST' ? await readForm(c) : new Params(new URL(c.req.url).searchParams);
@@ -106,10 +106,9 @@ export function createEndSessionHandler(services: BridgeServices) {
 
     const idp = legacyIdp(services, session?.idp, client);
     if (idp?.logoutUrl) {
-      const id = randomToken(16);
-      await store.set(handoffKey(id), JSON.stringify(target), { ttlMs: config.tokens.authRequestTtlSeconds * 1000 });
+      const expiresAt = clock.now() + config.tokens.authRequestTtlSeconds * 1000;
       const back = new URL(`${config.issuer}/end_session/done`);
-      back.searchParams.set('logout', id);
+      back.searchParams.set('logout', await sealer.seal(JSON.stringify({ ...target, expiresAt })));
       return redirectTo(c, idp.logoutUrl, { return_to: back.href });
     }
     return finish(c, target);
@@ -121,11 +120,19 @@ export function createEndSessionDoneHandler(services: BridgeServices) {
   return async (c: BridgeContext): Promise<Response> => {
     const params = new Params(new URL(c.req.url).searchParams);
     params.rejectDuplicates();
-    const id = params.get('logout');
-    const raw = id === undefined || !/^[A-Za-z0-9_-]{16,64}$/.test(id) ? null : await services.store.getAndDelete(handoffKey(id));
-    // Unknown or used: the sign-out itself already happened, so the person just sees the page (never a redirect).
-    if (raw === null) c.get('log').info({ event: 'logout.handoff_unknown' }, 'unknown or used logout hand-off');
-    return finish(c, raw === null ? {} : (JSON.parse(raw) as Handoff));
+    const sealed = params.get('logout');
+    const raw = sealed === undefined || sealed.length > MAX_SEALED_LENGTH ? null : await services.sealer.open(sealed);
+    const handoff = raw === null ? undefined : (JSON.parse(raw) as Handoff & { expiresAt: number });
+    // Forged or expired: the sign-out itself already happened, so the person just sees the page (never a redirect).
+    // A repeated visit only repeats the redirect to the registered address, with nothing revoked or written.
+    if (!handoff || services.clock.now() >= handoff.expiresAt) {
+      c.get('log').info({ event: 'logout.handoff_unknown' }, 'unknown or expired logout hand-off');
+      return finish(c, {});
+    }
+    return finish(c, {
+      ...(handoff.redirectUri !== undefined && { redirectUri: handoff.redirectUri }),
+      ...(handoff.state !== undefined && { state: handoff.state }),
+    });
   };
 }
 

@@ -1,7 +1,7 @@
 /** The client authentication keys of the config (tokenEndpointAuthMethod, jwks, jwksUri): defaults and refusals. */
+import { configProblems } from '../../helpers/config.ts';
 import { describe, expect, it } from 'vitest';
 import { allowedAuthMethods } from '../../../src/config/client-auth.ts';
-import { ConfigError } from '../../../src/config/errors.ts';
 import { validateConfig } from '../../../src/config/parse.ts';
 
 const publicJwk = { kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', kid: 'k1' };
@@ -24,15 +24,7 @@ function withClient(client: Record<string, unknown>) {
   return validateConfig({ ...base, clients: [{ ...base.clients[0], ...client }] });
 }
 
-function problemsOf(client: Record<string, unknown>): string[] {
-  try {
-    withClient(client);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems.map((p) => `${p.path}: ${p.message}`);
-    throw error;
-  }
-  return [];
-}
+const problemsOf = (client: Record<string, unknown>): string[] => configProblems({ ...base, clients: [{ ...base.clients[0], ...client }] });
 
 describe('client authentication config', () => {
   it('defaults: both secret methods with a clientSecret, none without; an explicit method is the only one', () => {

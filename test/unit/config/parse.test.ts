@@ -1,5 +1,5 @@
+import { configProblems } from '../../helpers/config.ts';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../src/config/errors.ts';
 import { parseConfig, validateConfig } from '../../../src/config/parse.ts';
 
 const base = {
@@ -21,13 +21,7 @@ const base = {
 function problemsOf(mutate: (config: any) => void): string[] {
   const config = structuredClone(base) as any;
   mutate(config);
-  try {
-    validateConfig(config);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems.map((p) => `${p.path}: ${p.message}`);
-    throw error;
-  }
-  return [];
+  return configProblems(config);
 }
 
 describe('configuration', () => {

@@ -1,4 +1,5 @@
 /** Refresh token families (src/oidc/tokens/refresh-tokens.ts) on the memory store with a manual clock. */
+import { minimalConfig } from '../../helpers/config.ts';
 import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../../../src/clock.ts';
 import { validateConfig } from '../../../src/config/parse.ts';
@@ -67,21 +68,11 @@ describe('refresh token families', () => {
 });
 
 describe('offline_access', () => {
-  const config = (grantTypes?: string[]) =>
-    validateConfig({
-      issuer: 'https://idp.example.com',
-      identityProviders: [
-        {
-          id: 'legacy',
-          issuer: 'https://legacy.example.com',
-          keysEndpoint: 'https://legacy.example.com/keys',
-          jwtEndpoint: 'https://apps.example.com/jwt',
-          audiences: ['bridge'],
-          trustedProxy: 'none',
-        },
-      ],
-      clients: [{ clientId: 'app', redirectUris: ['https://app.example.com/cb'], identityProviders: ['legacy'], ...(grantTypes && { grantTypes }) }],
-    }).clients[0]!;
+  const config = (grantTypes?: string[]) => {
+    const raw = minimalConfig();
+    raw.clients[0] = { ...raw.clients[0], ...(grantTypes && { grantTypes }) };
+    return validateConfig(raw).clients[0]!;
+  };
 
   it('is granted only to a client allowed the refresh_token grant', () => {
     expect(config().grantTypes).toEqual(['authorization_code']);
@@ -94,20 +85,7 @@ describe('offline_access', () => {
   });
 
   it('a resource server id may not repeat a client id', () => {
-    const base = {
-      issuer: 'https://idp.example.com',
-      identityProviders: [
-        {
-          id: 'legacy',
-          issuer: 'https://legacy.example.com',
-          keysEndpoint: 'https://legacy.example.com/keys',
-          jwtEndpoint: 'https://apps.example.com/jwt',
-          audiences: ['bridge'],
-          trustedProxy: 'none',
-        },
-      ],
-      clients: [{ clientId: 'app', redirectUris: ['https://app.example.com/cb'], identityProviders: ['legacy'] }],
-    };
+    const base = minimalConfig();
     expect(validateConfig({ ...base, resourceServers: [{ id: 'api', secret: 'api-secret-0123456789' }] }).resourceServers).toHaveLength(1);
     expect(() => validateConfig({ ...base, resourceServers: [{ id: 'app', secret: 'api-secret-0123456789' }] })).toThrow(/resourceServers\[0\]\.id/);
     expect(() => validateConfig({ ...base, resourceServers: [{ id: 'api', secret: 'short' }] })).toThrow(/resourceServers\[0\]\.secret/);

@@ -14,7 +14,7 @@ function decodeBasicPart(value: string): string {
   return decodeURIComponent(value.replace(/\+/g, ' '));
 }
 
-export function readBasic(header: string | undefined): { id: string; secret: string } | undefined {
+function readBasic(header: string | undefined): { id: string; secret: string } | undefined {
   if (!header || !/^basic /i.test(header)) return undefined;
   let decoded: string;
   try {
@@ -31,12 +31,20 @@ export function readBasic(header: string | undefined): { id: string; secret: str
   }
 }
 
+/** What a request presents to authenticate its caller, by exactly one method. */
+export interface Credentials {
+  method: TokenEndpointAuthMethod;
+  id: string | undefined;
+  secret?: string | undefined;
+  assertion?: string | undefined;
+  assertionType?: string | undefined;
+}
+
 /**
- * Authenticates the client at a back-channel endpoint: client_secret_basic, client_secret_post, private_key_jwt
- * (client-assertion.ts), or `none` (client_id only) for public clients. Exactly one method per request (RFC 6749
- * §2.3), and the one the client is registered with (`tokenEndpointAuthMethod`, OIDC Core §9).
+ * The caller's credentials: HTTP Basic, client_secret_post, a client assertion, or a bare client_id. More than one
+ * method in one request, or a client_id beside Basic credentials of another, is invalid_request (RFC 6749 §2.3).
  */
-export async function authenticateClient(c: BridgeContext, services: BridgeServices, params: Params): Promise<Client> {
+export function readCredentials(c: BridgeContext, params: Params): Credentials {
   const basic = readBasic(c.req.header('authorization'));
   const postId = params.get('client_id');
   const postSecret = params.get('client_secret');
@@ -46,18 +54,32 @@ export async function authenticateClient(c: BridgeContext, services: BridgeServi
   if ([basic !== undefined, postSecret !== undefined, usesAssertion].filter(Boolean).length > 1) {
     throw invalidRequest('use only one client authentication method', 'multiple_client_auth');
   }
-  if (usesAssertion) return authenticateAssertion(services, postId, assertion, assertionType);
+  if (usesAssertion) return { method: 'private_key_jwt', id: postId, assertion, assertionType };
   if (basic && postId !== undefined && postId !== basic.id) throw invalidRequest('client_id does not match the authenticated client', 'client_id_mismatch');
-  const clientId = basic?.id ?? postId;
+  if (basic) return { method: 'client_secret_basic', id: basic.id, secret: basic.secret };
+  return postSecret !== undefined ? { method: 'client_secret_post', id: postId, secret: postSecret } : { method: 'none', id: postId };
+}
+
+/**
+ * Authenticates the client at a back-channel endpoint: client_secret_basic, client_secret_post, private_key_jwt
+ * (client-assertion.ts), or `none` (client_id only) for public clients. Exactly one method per request (RFC 6749
+ * §2.3), and the one the client is registered with (`tokenEndpointAuthMethod`, OIDC Core §9).
+ */
+export async function authenticateClient(
+  c: BridgeContext,
+  services: BridgeServices,
+  params: Params,
+  credentials = readCredentials(c, params),
+): Promise<Client> {
+  if (credentials.method === 'private_key_jwt') return authenticateAssertion(services, credentials.id, credentials.assertion, credentials.assertionType);
+  const { id: clientId, secret: presented, method } = credentials;
   if (clientId === undefined) throw invalidClient('no client identification');
   const client = services.clients.get(clientId);
-  const presented = basic?.secret ?? postSecret;
   if (!client) {
     // Same work as for a known client, so timing does not reveal which client ids exist.
     await safeEqual(presented ?? '', 'unknown-client');
     throw invalidClient(`unknown client ${clientId}`);
   }
-  const method: TokenEndpointAuthMethod = basic ? 'client_secret_basic' : postSecret !== undefined ? 'client_secret_post' : 'none';
   if (client.clientSecret === undefined) {
     if (presented !== undefined)
       throw invalidClient(

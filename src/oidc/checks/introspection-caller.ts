@@ -1,8 +1,8 @@
 import { safeEqual } from '../../crypto.ts';
-import { OAuthError, invalidRequest } from '../errors.ts';
+import { OAuthError } from '../errors.ts';
 import type { Params } from '../params.ts';
 import type { BridgeContext, BridgeServices, Client } from '../services.ts';
-import { authenticateClient, readBasic } from './client-auth.ts';
+import { authenticateClient, readCredentials } from './client-auth.ts';
 
 /** Who may introspect (RFC 7662 §2.1): a confidential client (its own tokens only) or a configured resource server. */
 export type IntrospectionCaller = { kind: 'client'; client: Client } | { kind: 'resource_server'; id: string };
@@ -12,11 +12,10 @@ export type IntrospectionCaller = { kind: 'client'; client: Client } | { kind: '
  * client as at /token, which must be confidential: a public client proves nothing about itself.
  */
 export async function authenticateIntrospectionCaller(c: BridgeContext, services: BridgeServices, params: Params): Promise<IntrospectionCaller> {
-  const basic = readBasic(c.req.header('authorization'));
-  const postId = params.get('client_id');
-  const resourceServer = services.config.resourceServers.find((rs) => rs.id === (basic?.id ?? postId));
+  const credentials = readCredentials(c, params);
+  const resourceServer = credentials.method === 'private_key_jwt' ? undefined : services.config.resourceServers.find((rs) => rs.id === credentials.id);
   if (!resourceServer) {
-    const client = await authenticateClient(c, services, params);
+    const client = await authenticateClient(c, services, params, credentials);
     if (client.authMethods.every((method) => method === 'none')) {
       throw new OAuthError('invalid_client', 'client authentication failed', {
         reason: 'public_client_not_allowed',
@@ -25,10 +24,7 @@ export async function authenticateIntrospectionCaller(c: BridgeContext, services
     }
     return { kind: 'client', client };
   }
-  const postSecret = params.get('client_secret');
-  if (basic && postSecret !== undefined) throw invalidRequest('use only one client authentication method', 'multiple_client_auth');
-  if (basic && postId !== undefined && postId !== basic.id) throw invalidRequest('client_id does not match the authenticated client', 'client_id_mismatch');
-  const presented = basic?.secret ?? postSecret;
+  const presented = credentials.secret;
   if (presented === undefined || !(await safeEqual(presented, resourceServer.secret))) {
     throw new OAuthError('invalid_client', 'client authentication failed', { reason: 'client_auth_failed', detail: `resource server ${resourceServer.id}` });
   }

@@ -1,24 +1,11 @@
 /** The client authentication keys of the config (tokenEndpointAuthMethod, jwks, jwksUri): defaults and refusals. */
-import { configProblems } from '../../helpers/config.ts';
+import { configProblems, minimalConfig } from '../../helpers/config.ts';
 import { describe, expect, it } from 'vitest';
 import { allowedAuthMethods } from '../../../src/config/client-auth.ts';
 import { validateConfig } from '../../../src/config/parse.ts';
 
 const publicJwk = { kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', kid: 'k1' };
-const base = {
-  issuer: 'https://accounts.example.com',
-  identityProviders: [
-    {
-      id: 'legacy',
-      issuer: 'https://issuer.example.internal',
-      keysEndpoint: 'https://issuer.example.internal/keys',
-      jwtEndpoint: 'https://apps.example.com/existing/auth-new',
-      audiences: ['bridge'],
-      trustedProxy: 'none',
-    },
-  ],
-  clients: [{ clientId: 'new-app', redirectUris: ['https://new.example.com/callback'], identityProviders: ['legacy'] }],
-};
+const base = minimalConfig();
 
 function withClient(client: Record<string, unknown>) {
   return validateConfig({ ...base, clients: [{ ...base.clients[0], ...client }] });

@@ -95,9 +95,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return 0;
       default:
         if (command === 'users') {
-          const { config } = await loadConfigOption(values.config, io);
+          const { config, file } = await loadConfigOption(values.config, io);
           return await runUsersCommand({
             config,
+            configFile: file,
             action: sub,
             id: rest[0],
             out: io.out,

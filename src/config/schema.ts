@@ -187,6 +187,8 @@ const client = z
     clientSecret: z.string().min(16, 'must be at least 16 characters').optional(),
     redirectUris: z.array(secureUrl()).min(1, 'must list at least one redirect URI'),
     postLogoutRedirectUris: z.array(secureUrl()).default([]),
+    /** OpenID Connect Back-Channel Logout 1.0: where the bridge POSTs a logout token when a session of this client ends. */
+    backchannelLogoutUri: secureUrl().nullable().default(null),
     identityProviders: z.array(identifier).min(1, 'must name at least one identity provider'),
     requirePkce: z.boolean().default(false),
     idTokenSignedResponseAlg: z.enum(SIGNING_ALGORITHMS).default('RS256'),
@@ -244,6 +246,14 @@ export const configSchema = z
     identityProviders: z.array(identityProvider).min(1, 'must list at least one identity provider'),
     clients: z.array(client).default([]),
     resourceServers: z.array(resourceServer).default([]),
+    /** Delivery of back-channel logout tokens: per attempt timeout, and how many attempts in all. */
+    backchannelLogout: z
+      .object({
+        timeoutSeconds: z.number().positive().max(30).default(5),
+        attempts: z.number().int().min(1).max(5).default(3),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -17,6 +17,8 @@ import type { JWTVerifyGetKey } from 'jose';
 import { allowedAuthMethods, type TokenEndpointAuthMethod } from '../config/client-auth.ts';
 import { clientAssertionKeys } from './checks/client-assertion.ts';
 import { createSessions, type Sessions } from './tokens/sessions.ts';
+import { createBackchannel } from './logout/backchannel.ts';
+import { createLogout, type Logout } from './logout/end-sessions.ts';
 
 /** Everything the protocol layer needs from outside, built once by a runtime entry and passed to createApp. */
 export interface BridgeDeps {
@@ -85,18 +87,14 @@ export interface BridgeServices extends BridgeDeps {
   refreshTokens: RefreshTokens;
   /** sid → grant, for RP-initiated logout. */
   sessions: Sessions;
+  /** Ends sessions (logout, reuse, disabled users) and sends the back-channel logout tokens. */
+  logout: Logout;
   discovery: Record<string, unknown>;
 }
 
 export function createServices(deps: BridgeDeps): BridgeServices {
   const { config, store, clock } = deps;
   const tokens = config.tokens;
-  const tokenLifetimeMs = Math.max(tokens.accessTokenTtlSeconds, tokens.idTokenTtlSeconds) * 1000;
-  // A grant's revocation mark outlives its access tokens and every refresh token family it may have.
-  const refreshLifetimeMs = Math.max(
-    0,
-    ...config.clients.filter((c) => c.grantTypes.includes('refresh_token')).map((c) => c.refreshTokenAbsoluteSeconds * 1000),
-  );
   const idps = new Map(
     config.identityProviders.map((idp): [string, IdentityProvider] => [
       idp.id,
@@ -114,6 +112,7 @@ export function createServices(deps: BridgeDeps): BridgeServices {
       },
     ]),
   );
+  const { grants, sessions, logout } = createSessionServices({ config, store, clock, keys: deps.keys });
   const sealer = createSealer({ store, clock, retainMs: tokens.authRequestTtlSeconds * 1000 });
   return {
     ...deps,
@@ -123,11 +122,43 @@ export function createServices(deps: BridgeDeps): BridgeServices {
     callbackUrl: `${config.issuer}/login/jwt/callback`,
     sealer,
     authRequests: createAuthRequests(store, sealer, tokens.authRequestTtlSeconds * 1000, clock),
-    codes: createCodes(store, { clock, ttlMs: tokens.codeTtlSeconds * 1000, reuseWindowMs: tokenLifetimeMs }),
-    grants: createGrants(store, Math.max(tokenLifetimeMs, refreshLifetimeMs)),
+    codes: createCodes(store, { clock, ttlMs: tokens.codeTtlSeconds * 1000, reuseWindowMs: tokenLifetimeMs(config) }),
+    grants,
     refreshTokens: createRefreshTokens(store, clock),
-    // A session's grant may live as long as its refresh tokens: logout must still find it.
-    sessions: createSessions(store, Math.max(tokenLifetimeMs, refreshLifetimeMs)),
+    sessions,
+    logout,
     discovery: buildDiscovery(config, deps.keys),
   };
+}
+
+/** How long any access or ID token of the bridge lives. */
+const tokenLifetimeMs = (config: Config) => Math.max(config.tokens.accessTokenTtlSeconds, config.tokens.idTokenTtlSeconds) * 1000;
+
+/**
+ * Grants, sessions and logout, as the bridge and the admin CLI (`users disable`) both need them. A grant's revocation
+ * mark and a session's mapping outlive the grant's access tokens and every refresh token family it may have, so that
+ * logout still finds them.
+ */
+export function createSessionServices(input: { config: Config; store: Store; clock: Clock; keys: SigningKeys }): {
+  grants: Grants;
+  sessions: Sessions;
+  logout: Logout;
+} {
+  const { config, store, clock, keys } = input;
+  const refreshLifetimeMs = Math.max(
+    0,
+    ...config.clients.filter((c) => c.grantTypes.includes('refresh_token')).map((c) => c.refreshTokenAbsoluteSeconds * 1000),
+  );
+  const markTtlMs = Math.max(tokenLifetimeMs(config), refreshLifetimeMs);
+  const grants = createGrants(store, markTtlMs);
+  const sessions = createSessions(store, markTtlMs);
+  const backchannel = createBackchannel({
+    issuer: config.issuer,
+    clock,
+    keys,
+    clients: new Map(config.clients.map((client) => [client.clientId, client])),
+    timeoutMs: config.backchannelLogout.timeoutSeconds * 1000,
+    attempts: config.backchannelLogout.attempts,
+  });
+  return { grants, sessions, logout: createLogout({ grants, sessions, backchannel }) };
 }

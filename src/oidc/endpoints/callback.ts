@@ -46,7 +46,7 @@ export function createCallbackHandler(services: BridgeServices) {
     if (!(await authRequests.consume(loaded))) throw pageError('auth_request_unknown', EXPIRED, 'consumed by a concurrent callback');
     const sid = randomToken(16);
     const grantId = randomToken(16);
-    await sessions.record(sid, { grantId, clientId: ar.clientId, idp: ar.idp });
+    await sessions.record(sid, { grantId, clientId: ar.clientId, idp: ar.idp, userId: login.userId });
     const code = await codes.issue({
       clientId: ar.clientId,
       redirectUri: ar.redirectUri,

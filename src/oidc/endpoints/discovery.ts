@@ -13,6 +13,9 @@ export function buildDiscovery(config: Config, keys: SigningKeys): Record<string
     token_endpoint: `${base}/token`,
     userinfo_endpoint: `${base}/userinfo`,
     end_session_endpoint: `${base}/end_session`,
+    // Back-Channel Logout 1.0 §2.1: logout tokens always carry `sid` (and `sub`).
+    backchannel_logout_supported: true,
+    backchannel_logout_session_supported: true,
     jwks_uri: `${base}/jwks`,
     scopes_supported: [...SUPPORTED_SCOPES],
     response_types_supported: ['code'],

@@ -2,6 +2,7 @@ import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose'
 import { OAuthError, pageError, type ErrorPage } from '../errors.ts';
 import { Params, readForm } from '../params.ts';
 import { errorPage, redirectTo } from '../responses.ts';
+import { runInBackground } from '../logout/end-sessions.ts';
 import type { BridgeContext, BridgeServices, Client, IdentityProvider } from '../services.ts';
 
 const SIGNED_OUT: ErrorPage = { title: 'Signed out', message: 'You are signed out. You can close this window.' };
@@ -58,7 +59,7 @@ function hintClientId(payload: JWTPayload): string | undefined {
  * byte for byte — with `state`; otherwise a plain "signed out" page. `ui_locales` is ignored.
  */
 export function createEndSessionHandler(services: BridgeServices) {
-  const { config, clock, sealer, grants, sessions, clients } = services;
+  const { config, clock, sealer, logout, clients } = services;
 
   return async (c: BridgeContext): Promise<Response> => {
     const params = c.req.method === 'POST' ? await readForm(c) : new Params(new URL(c.req.url).searchParams);
@@ -79,8 +80,9 @@ export function createEndSessionHandler(services: BridgeServices) {
     if (clientId !== undefined && !client) throw pageError('client_unknown', UNKNOWN_CLIENT, `unknown client ${clientId.slice(0, 80)}`);
 
     const sid = typeof claims?.sid === 'string' ? claims.sid : undefined;
-    const session = sid === undefined ? undefined : await sessions.end(sid);
-    if (session) await grants.revoke(session.grantId);
+    const ended = sid === undefined ? undefined : await logout.endSession(sid, typeof claims?.sub === 'string' ? claims.sub : undefined, log);
+    const session = ended?.session;
+    if (ended) runInBackground(c, ended.delivery);
     log.info(
       {
         event: 'logout',

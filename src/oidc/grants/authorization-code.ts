@@ -1,12 +1,13 @@
 import { verifyPkce } from '../checks/pkce.ts';
 import { invalidGrant } from '../errors.ts';
+import { runInBackground } from '../logout/end-sessions.ts';
 import type { Params } from '../params.ts';
 import type { BridgeContext, BridgeServices, Client } from '../services.ts';
 import { mintAccessToken, mintIdToken } from '../tokens/minting.ts';
 
 /** grant_type=authorization_code (RFC 6749 §4.1.3, OIDC Core §3.1.3): one code, redeemed once, by its own client. */
 export function createAuthorizationCodeGrant(services: BridgeServices) {
-  const { config, clock, users, keys, codes, grants, refreshTokens } = services;
+  const { config, clock, users, keys, codes, logout, refreshTokens } = services;
 
   return async (c: BridgeContext, client: Client, params: Params): Promise<Record<string, unknown>> => {
     const log = c.get('log');
@@ -21,8 +22,9 @@ export function createAuthorizationCodeGrant(services: BridgeServices) {
     });
     if (redemption.status === 'unknown') throw invalidGrant('the code is invalid or expired', 'code_unknown');
     if (redemption.status === 'reused') {
-      await grants.revoke(redemption.grant.grantId);
-      log.warn({ event: 'code.reused', grantId: redemption.grant.grantId }, 'code presented again: grant revoked');
+      const { grantId, sid, userId } = redemption.grant;
+      runInBackground(c, (await logout.revokeGrant({ grantId, sid, clientId: client.clientId, userId }, 'code_reused', log)).delivery);
+      log.warn({ event: 'code.reused', grantId }, 'code presented again: grant revoked');
       throw invalidGrant('the code was already used', 'code_reused');
     }
     const { grant } = redemption;

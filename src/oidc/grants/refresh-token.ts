@@ -1,5 +1,6 @@
 import { IDP_SCOPE_PREFIX, SUPPORTED_SCOPES } from '../checks/scope.ts';
 import { OAuthError, invalidGrant } from '../errors.ts';
+import { runInBackground } from '../logout/end-sessions.ts';
 import type { Params } from '../params.ts';
 import type { BridgeContext, BridgeServices, Client } from '../services.ts';
 import { mintAccessToken, mintIdToken } from '../tokens/minting.ts';
@@ -12,7 +13,7 @@ import { mintAccessToken, mintIdToken } from '../tokens/minting.ts';
  * client may resend the scope string of its authorization request.
  */
 export function createRefreshTokenGrant(services: BridgeServices) {
-  const { config, clock, users, keys, grants, refreshTokens } = services;
+  const { config, clock, users, keys, grants, logout, refreshTokens } = services;
 
   return async (c: BridgeContext, client: Client, params: Params): Promise<Record<string, unknown>> => {
     const log = c.get('log');
@@ -43,7 +44,8 @@ export function createRefreshTokenGrant(services: BridgeServices) {
     if (rotation.status === 'unknown') throw invalidGrant('the refresh token is invalid or expired', 'refresh_token_unknown');
     if (rotation.status === 'foreign') throw invalidGrant('the refresh token is invalid or expired', 'refresh_token_client_mismatch');
     if (rotation.status === 'reused') {
-      await grants.revoke(rotation.family.grantId);
+      const { grantId, sid, userId } = rotation.family;
+      runInBackground(c, (await logout.revokeGrant({ grantId, sid, clientId: client.clientId, userId }, 'refresh_reused', log)).delivery);
       log.warn(
         { event: 'refresh.reused', grantId: rotation.family.grantId, userId: rotation.family.userId },
         'rotated refresh token presented again: grant revoked',

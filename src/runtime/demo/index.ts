@@ -38,7 +38,13 @@ export async function startDemo(options: {
   };
   const jwtEndpoint = `${urls.legacy}${JWT_ENDPOINT_PATH}`;
   const clientSecret = crypto.randomUUID();
-  const legacy = await createLegacyApp({ issuer: urls.legacyInternal, publicUrl: urls.legacyInternal, newAppUrl: urls.newApp, jwtEndpoint });
+  const legacy = await createLegacyApp({
+    issuer: urls.legacyInternal,
+    publicUrl: urls.legacyInternal,
+    newAppUrl: urls.newApp,
+    jwtEndpoint,
+    bridgeUrl: urls.bridge,
+  });
 
   const config = validateConfig({
     issuer: urls.bridge,
@@ -53,6 +59,8 @@ export async function startDemo(options: {
         jwtEndpoint,
         headerName: 'x-custom-tkn',
         loginUrl: `${urls.legacy}/login`,
+        // Signing out of the new app also ends the legacy session (through the WAF, where its cookie lives).
+        logoutUrl: `${urls.legacy}/logout`,
         algorithms: ['ES256'],
         // The demo's legacy app mints tokens without aud, and its WAF runs on loopback beside the bridge:
         // both fail-closed settings are opted out explicitly, as an operator would have to (#9.3).
@@ -60,7 +68,16 @@ export async function startDemo(options: {
         trustedProxy: 'none',
       },
     ],
-    clients: [{ clientId: 'new-app', clientSecret, redirectUris: [`${urls.newApp}/callback`], identityProviders: ['legacy'] }],
+    clients: [
+      {
+        clientId: 'new-app',
+        clientSecret,
+        redirectUris: [`${urls.newApp}/callback`],
+        postLogoutRedirectUris: [`${urls.newApp}/signed-out`],
+        backchannelLogoutUri: `${urls.newApp}/backchannel-logout`,
+        identityProviders: ['legacy'],
+      },
+    ],
   });
   const logger = createLogger(createPinoLogger, config);
 
@@ -101,6 +118,8 @@ jwt-idp-bridge demo is running (store: ${config.store.type}).
      through the WAF (${jwtEndpoint}), the WAF adds the x-custom-tkn header, and you land back
      in the new app (${urls.newApp}) signed in — no password prompt.
   3. Sign out of the legacy app and try the new app again: the bridge sends you to the legacy login first.
+  4. "Sign out" in the new app goes through the bridge's /end_session: it ends the bridge session (and tells the
+     new app over the back channel), signs you out of the legacy app too, and returns to the new app.
 
 Press Ctrl-C to stop.`);
   return { close, urls };

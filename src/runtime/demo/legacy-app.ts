@@ -10,7 +10,7 @@ const SESSION_SECONDS = 600;
  * The demo's legacy application: sign in with any username; the session is a short-lived JWT in a cookie,
  * re-issued on every page view (as a WAF would hold it). Serves its Keys Endpoint at /keys.
  */
-export async function createLegacyApp(options: { issuer: string; publicUrl: string; newAppUrl: string; jwtEndpoint: string }) {
+export async function createLegacyApp(options: { issuer: string; publicUrl: string; newAppUrl: string; jwtEndpoint: string; bridgeUrl: string }) {
   const { privateKey, publicKey } = await generateKeyPair('ES256');
   const jwk: JWK = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(jwk);
@@ -101,6 +101,13 @@ export async function createLegacyApp(options: { issuer: string; publicUrl: stri
   app.post('/logout', (c) => {
     deleteCookie(c, SESSION_COOKIE, { path: '/' });
     return c.redirect('/', 303);
+  });
+  // The bridge's `logoutUrl` hand-off: end the legacy session, then return to the bridge's /end_session/done only
+  // (no open redirect). A real legacy app would protect a state-changing GET; the demo keeps it one click.
+  app.get('/logout', (c) => {
+    deleteCookie(c, SESSION_COOKIE, { path: '/' });
+    const returnTo = c.req.query('return_to');
+    return c.redirect(returnTo?.startsWith(`${options.bridgeUrl}/end_session/done?`) ? returnTo : '/', 303);
   });
   return { app, jwksUrl: `${options.publicUrl}/keys` };
 }

@@ -1,11 +1,16 @@
 import { Hono, type Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { html } from 'hono/html';
+import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import * as oidc from 'openid-client';
 
 interface Session {
   pending?: { verifier: string; state: string; nonce: string };
   claims?: Record<string, unknown>;
+  /** Kept for RP-initiated logout (id_token_hint). */
+  idToken?: string;
+  /** The `state` of a sign-out in progress. */
+  logoutState?: string;
   error?: { error: string; description: string };
 }
 
@@ -27,6 +32,9 @@ export function createNewApp(options: { publicUrl: string; issuer: string; clien
         configuration = undefined;
         throw error;
       }));
+
+  let bridgeKeys: JWTVerifyGetKey | undefined;
+  const keys = async () => (bridgeKeys ??= createRemoteJWKSet(new URL(String((await discover()).serverMetadata().jwks_uri))));
 
   const sessionOf = (c: Context) => {
     let id = getCookie(c, 'newapp_session');
@@ -50,7 +58,7 @@ export function createNewApp(options: { publicUrl: string; issuer: string; clien
       return c.html(
         page(html`<h1 id="signed-in">Signed in as ${String(session.claims.name ?? session.claims.sub)}</h1>
 <p>No password prompt: the bridge turned your legacy session into an OpenID Connect sign-in. ID token claims:</p><table>${rows}</table>
-<p><a href="/logout">Sign out of the new app</a></p>`),
+<p><a class="button" id="sign-out" href="/logout">Sign out</a> (of the new app and the legacy app)</p>`),
       );
     }
     const error = session.error;
@@ -93,6 +101,7 @@ export function createNewApp(options: { publicUrl: string; issuer: string; clien
         idTokenExpected: true,
       });
       session.claims = tokens.claims() as Record<string, unknown>;
+      if (tokens.id_token) session.idToken = tokens.id_token;
       delete session.error;
     } catch (error) {
       const e = error as { error?: string; error_description?: string; message: string };
@@ -100,11 +109,54 @@ export function createNewApp(options: { publicUrl: string; issuer: string; clien
     }
     return c.redirect('/', 302);
   });
-  app.get('/logout', (c) => {
+  // RP-initiated logout: the bridge ends its session, tells us over the back channel, hands the browser to the legacy
+  // app's logout, and comes back to /signed-out with our state.
+  app.get('/logout', async (c) => {
     const session = sessionOf(c);
+    const idToken = session.idToken;
     delete session.claims;
+    delete session.idToken;
     delete session.error;
-    return c.redirect('/', 302);
+    if (!idToken) return c.redirect('/', 302);
+    session.logoutState = oidc.randomState();
+    const url = oidc.buildEndSessionUrl(await discover(), {
+      id_token_hint: idToken,
+      post_logout_redirect_uri: `${options.publicUrl}/signed-out`,
+      state: session.logoutState,
+    });
+    return c.redirect(url.href, 302);
+  });
+  app.get('/signed-out', (c) => {
+    const session = sessionOf(c);
+    const expected = session.logoutState;
+    delete session.logoutState;
+    if (!expected || c.req.query('state') !== expected) return c.redirect('/', 302);
+    return c.html(
+      page(html`<h1 id="signed-out">Signed out</h1>
+<p>You are signed out of the new app, and the bridge signed you out of the legacy app too: the next sign-in asks for your legacy credentials again.</p>
+<p><a class="button" id="sign-in" href="/login">Sign in with SSO</a></p>`),
+    );
+  });
+  // Back-Channel Logout 1.0: the bridge POSTs a logout token; every local session of its `sid` ends.
+  app.post('/backchannel-logout', async (c) => {
+    try {
+      const form = await c.req.parseBody();
+      const { payload } = await jwtVerify(String(form.logout_token ?? ''), await keys(), {
+        issuer: options.issuer,
+        audience: options.clientId,
+        typ: 'logout+jwt',
+        requiredClaims: ['sid', 'events', 'jti'],
+      });
+      for (const session of sessions.values()) {
+        if (session.claims?.sid === payload.sid) {
+          delete session.claims;
+          delete session.idToken;
+        }
+      }
+      return c.body(null, 200, { 'Cache-Control': 'no-store' });
+    } catch {
+      return c.json({ error: 'invalid_request' }, 400, { 'Cache-Control': 'no-store' });
+    }
   });
   return app;
 }

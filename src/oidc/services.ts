@@ -17,6 +17,9 @@ import type { JWTVerifyGetKey } from 'jose';
 import { allowedAuthMethods, type TokenEndpointAuthMethod } from '../config/client-auth.ts';
 import { clientAssertionKeys } from './checks/client-assertion.ts';
 import { createSessions, type Sessions } from './tokens/sessions.ts';
+import { createDeviceCodes, type DeviceCodes } from './device/device-codes.ts';
+import { createRateLimiter, type RateLimiter } from './device/rate-limit.ts';
+import { longestTokenLifetimeMs } from './tokens/lifetimes.ts';
 
 /** Everything the protocol layer needs from outside, built once by a runtime entry and passed to createApp. */
 export interface BridgeDeps {
@@ -86,12 +89,15 @@ export interface BridgeServices extends BridgeDeps {
   /** sid → grant, for RP-initiated logout. */
   sessions: Sessions;
   discovery: Record<string, unknown>;
+  /** RFC 8628 device authorizations, and the store-backed counters that bound them. */
+  deviceCodes: DeviceCodes;
+  rateLimiter: RateLimiter;
 }
 
 export function createServices(deps: BridgeDeps): BridgeServices {
   const { config, store, clock } = deps;
   const tokens = config.tokens;
-  const tokenLifetimeMs = Math.max(tokens.accessTokenTtlSeconds, tokens.idTokenTtlSeconds) * 1000;
+  const tokenLifetimeMs = longestTokenLifetimeMs(config);
   // A grant's revocation mark outlives its access tokens and every refresh token family it may have.
   const refreshLifetimeMs = Math.max(
     0,
@@ -129,5 +135,7 @@ export function createServices(deps: BridgeDeps): BridgeServices {
     // A session's grant may live as long as its refresh tokens: logout must still find it.
     sessions: createSessions(store, Math.max(tokenLifetimeMs, refreshLifetimeMs)),
     discovery: buildDiscovery(config, deps.keys),
+    deviceCodes: createDeviceCodes(store, clock, { ttlMs: config.device.codeTtlSeconds * 1000, intervalMs: config.device.intervalSeconds * 1000 }),
+    rateLimiter: createRateLimiter(store, () => clock.now()),
   };
 }

@@ -102,6 +102,8 @@ export interface StackOptions {
   extraIdps?: Record<string, unknown>[];
   /** The `tokens` section of the config (lifetimes). */
   tokens?: Record<string, unknown>;
+  /** The `device` section of the config (RFC 8628 figures and limits). */
+  device?: Record<string, unknown>;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -115,6 +117,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     store: options.store === 'redis' ? { type: 'redis', url: REDIS_URL, keyPrefix } : { type: 'memory' },
     logging: { level: options.logLevel ?? 'info' },
     ...(options.tokens && { tokens: options.tokens }),
+    ...(options.device && { device: options.device }),
     identityProviders: [legacyIdpEntry(legacy, `http://127.0.0.1:${wafPort}/login/jwt`, options.idp), ...(options.extraIdps ?? [])],
     clients: [...testClients(['legacy']), ...(options.clients ?? [])],
   });

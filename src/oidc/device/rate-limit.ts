@@ -25,10 +25,14 @@ export function createRateLimiter(store: Store, now: () => number) {
       return false;
     },
 
-    /** Is `name` already at `limit` in the current window (without counting)? */
-    async exhausted(name: string, limit: number, windowMs: number): Promise<boolean> {
-      const raw = await store.get(`rate:${name}:${Math.floor(now() / windowMs)}`);
-      return raw !== null && Number(raw) >= limit;
+    /** Takes back one hit of the current window (an attempt that turned out legitimate); best effort. */
+    async refund(name: string, windowMs: number): Promise<void> {
+      const key = `rate:${name}:${Math.floor(now() / windowMs)}`;
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const raw = await store.get(key);
+        if (raw === null || Number(raw) <= 0) return;
+        if (await store.compareAndSwap(key, raw, String(Number(raw) - 1))) return;
+      }
     },
   };
 }

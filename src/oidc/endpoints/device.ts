@@ -56,11 +56,13 @@ export function createDeviceHandler(services: BridgeServices) {
   async function enter(c: BridgeContext, token: FormToken, typed: string | undefined): Promise<Response> {
     const log = c.get('log');
     const retry = async (error: string, status: 400 | 429) => enterCodePage(c, { csrf: await formToken(token.b, 'enter'), error, status });
-    if (
-      (await rateLimiter.exhausted('device-wrong-global', limits.wrongCodesPerMinute, WRONG_CODE_GLOBAL_WINDOW_MS)) ||
-      (await rateLimiter.exhausted(browserLimitName(token.b), limits.wrongCodesPerBrowser, WRONG_CODE_BROWSER_WINDOW_MS))
-    ) {
-      log.warn({ event: 'device.code_rejected', reason: 'user_code_rate_limited' }, 'too many wrong user codes');
+    // Every entry is counted before the lookup (so parallel guesses cannot all pass a check made before any was
+    // counted) and refunded when the code was right: the limits count wrong codes. The global counter goes first,
+    // and only within it are per-browser counters (keys, too) created.
+    const globalOk = await rateLimiter.hit('device-wrong-global', limits.wrongCodesPerMinute, WRONG_CODE_GLOBAL_WINDOW_MS);
+    const browserOk = globalOk && (await rateLimiter.hit(browserLimitName(token.b), limits.wrongCodesPerBrowser, WRONG_CODE_BROWSER_WINDOW_MS));
+    if (!browserOk) {
+      log.warn({ event: 'device.code_rejected', reason: 'user_code_rate_limited', scope: globalOk ? 'browser' : 'global' }, 'too many wrong user codes');
       return messagePage(c, {
         title: 'Too many attempts',
         message: 'Too many wrong codes were entered. Wait a few minutes, then try again.',
@@ -71,12 +73,13 @@ export function createDeviceHandler(services: BridgeServices) {
     const loaded = userCode === undefined ? undefined : await deviceCodes.findByUserCode(userCode);
     const bound = loaded && (await deviceCodes.bind(loaded, token.b));
     if (!loaded || bound === 'not_pending') {
-      // Counted globally first: the per-browser counters are keys too, created only within the global bound.
-      if (await rateLimiter.hit('device-wrong-global', limits.wrongCodesPerMinute, WRONG_CODE_GLOBAL_WINDOW_MS))
-        await rateLimiter.hit(browserLimitName(token.b), limits.wrongCodesPerBrowser, WRONG_CODE_BROWSER_WINDOW_MS);
       log.info({ event: 'device.code_rejected', reason: 'user_code_invalid' }, 'unknown user code entered');
       return retry(UNKNOWN_CODE, 400);
     }
+    await Promise.all([
+      rateLimiter.refund('device-wrong-global', WRONG_CODE_GLOBAL_WINDOW_MS),
+      rateLimiter.refund(browserLimitName(token.b), WRONG_CODE_BROWSER_WINDOW_MS),
+    ]);
     if (bound === 'elsewhere') {
       log.warn({ event: 'device.code_rejected', reason: 'user_code_bound_elsewhere' }, 'user code entered in a second browser');
       return messagePage(c, {

@@ -60,7 +60,11 @@ export async function startDemo(options: {
         trustedProxy: 'none',
       },
     ],
-    clients: [{ clientId: 'new-app', clientSecret, redirectUris: [`${urls.newApp}/callback`], identityProviders: ['legacy'] }],
+    clients: [
+      { clientId: 'new-app', clientSecret, redirectUris: [`${urls.newApp}/callback`], identityProviders: ['legacy'] },
+      // A command-line tool (public client, device flow): `jwt-idp-bridge login --device` below.
+      { clientId: 'demo-cli', identityProviders: ['legacy'], grantTypes: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'] },
+    ],
   });
   const logger = createLogger(createPinoLogger, config);
 
@@ -101,6 +105,8 @@ jwt-idp-bridge demo is running (store: ${config.store.type}).
      through the WAF (${jwtEndpoint}), the WAF adds the x-custom-tkn header, and you land back
      in the new app (${urls.newApp}) signed in — no password prompt.
   3. Sign out of the legacy app and try the new app again: the bridge sends you to the legacy login first.
+  4. Sign in from a terminal (device flow; approve in the browser that is signed in to the legacy app):
+       npx jwt-idp-bridge login --device --issuer ${urls.bridge} --client-id demo-cli
 
 Press Ctrl-C to stop.`);
   return { close, urls };

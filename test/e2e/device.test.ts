@@ -166,6 +166,21 @@ describe.each(['memory', 'redis'] as const)('device authorization grant (%s stor
     expect((await pollDevice(stack, started.device_code)).status).toBe(200);
   });
 
+  it('session swap: an approval link carried to another browser approves nothing (binding cookie mismatch)', async () => {
+    const started = await startedDevice(stack);
+    const attacker = await stack.browser('mallory');
+    const confirm = await (await enterCode(attacker, stack.issuer, started.user_code)).text();
+    const approve = await postDevice(attacker, stack.issuer, { csrf: csrfOf(confirm), action: 'approve' });
+    const jwtEndpointUrl = approve.headers.get('location')!;
+    expect(jwtEndpointUrl).toContain('authRequestID=');
+    // The victim (another browser, own WAF session) is lured to the attacker's JWT endpoint link.
+    const victim = await stack.browser('victim');
+    const { response } = await victim.follow(jwtEndpointUrl, 'about:never');
+    expect(response.status).toBe(403);
+    expect(logEvents(stack, 'login.binding_failed').length).toBeGreaterThan(0);
+    await expectJsonError(await pollDevice(stack, started.device_code), 400, 'authorization_pending');
+  });
+
   it('verification_uri_complete prefills the code; nothing is bound or approved by the GET', async () => {
     const started = await startedDevice(stack);
     const page = await new Browser().request(started.verification_uri_complete);

@@ -192,7 +192,10 @@ describe.each(['memory', 'redis'] as const)('device authorization grant (%s stor
     const junk = await (await new Browser().request(`${stack.issuer}/device?user_code=%3Cb%3Eevil`)).text();
     expect(junk).not.toContain('<b>evil');
     // Still enterable from another browser: the GET bound nothing.
-    expect(await pageTitle(await enterCode(await stack.browser('frank'), stack.issuer, started.user_code))).toBe('Approve cli?');
+    const confirm = await enterCode(await stack.browser('frank'), stack.issuer, started.user_code);
+    expect(await pageTitle(confirm)).toBe('Approve cli?');
+    // The confirmation's form may lead only to the bridge and on to the IdP's JWT endpoint (CSP applies to redirects).
+    expect(confirm.headers.get('content-security-policy')).toContain(`form-action 'self' ${new URL(stack.waf.url).origin}`);
   });
 
   it('without a WAF session (and no loginUrl) the person reads that they must sign in first; the device stays pending', async () => {

@@ -63,8 +63,11 @@ export function enterCodePage(c: BridgeContext, input: { csrf: string; userCode?
   return devicePage(c, { title: 'Connect a device', body, ...(input.status && { status: input.status }) });
 }
 
-/** Step 2: which application asks for which access; approve (through the IdP) or deny. Never approved by a GET. */
-export function confirmPage(c: BridgeContext, input: { csrf: string; clientName: string; userCode: string; scopes: string[]; jwtEndpoint: string }) {
+/**
+ * Step 2: which application asks for which access; approve (through the IdP) or deny. Never approved by a GET.
+ * `formTargets`: the IdP's JWT endpoint and login page, where the approval's redirects lead.
+ */
+export function confirmPage(c: BridgeContext, input: { csrf: string; clientName: string; userCode: string; scopes: string[]; formTargets: string[] }) {
   const access = input.scopes.map((scope) => SCOPE_WORDS[scope]).filter((words): words is string => words !== undefined);
   const body = html`<p>The application <strong>${input.clientName}</strong> on a device or terminal asks to sign in as you.</p>
 <p>Check that your device shows this code: <span class="code">${input.userCode}</span></p>
@@ -75,7 +78,7 @@ ${access.length ? html`<p>It will be able to:</p><ul>${access.map((words) => htm
 <button type="submit" name="action" value="approve" class="primary" autofocus>Approve</button>
 <button type="submit" name="action" value="deny" class="secondary">Deny</button>
 </form>`;
-  return devicePage(c, { title: `Approve ${input.clientName}?`, body, formTargets: [input.jwtEndpoint] });
+  return devicePage(c, { title: `Approve ${input.clientName}?`, body, formTargets: input.formTargets });
 }
 
 /** The end of an approval, a denial, or a problem: a message, and where to go from here. */

@@ -97,7 +97,7 @@ export function createDeviceHandler(services: BridgeServices) {
       clientName: client.clientId,
       userCode: displayUserCode(record.userCode),
       scopes: record.scopes,
-      jwtEndpoint: idp.jwtEndpoint,
+      formTargets: [idp.jwtEndpoint, ...(idp.loginUrl ? [idp.loginUrl] : [])],
     });
   }
 

@@ -29,6 +29,8 @@ Commands:
   clients secret                                 print a new client secret (256 bits, 43 characters)
   users list|show|disable|enable|delete [ID] --config FILE
                                                  manage users in the configured store
+  login --device --issuer URL --client-id ID [--scope "openid ..."] [--client-secret S]
+                                                 sign in from a terminal (RFC 8628 device flow), print the claims
 
 The config file may also be given with the environment variable BRIDGE_CONFIG.
 Exit codes: 0 success or token accepted, 1 token rejected or config invalid, 2 usage error.`;
@@ -45,7 +47,17 @@ const parseOptions = (argv: string[]) =>
   parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { config: { type: 'string', short: 'c' }, idp: { type: 'string' }, alg: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      config: { type: 'string', short: 'c' },
+      idp: { type: 'string' },
+      alg: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      device: { type: 'boolean' },
+      issuer: { type: 'string' },
+      'client-id': { type: 'string' },
+      'client-secret': { type: 'string' },
+      scope: { type: 'string' },
+    },
   });
 
 /** Runs one CLI invocation; returns the exit code (never calls process.exit, so tests can drive it). */
@@ -89,6 +101,21 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         if (!GENERATED_ALGS.includes(alg)) throw new UsageError(`--alg must be one of ${GENERATED_ALGS.join(', ')}`);
         io.out(JSON.stringify(await generateSigningJwk(alg), null, 2));
         return 0;
+      }
+      case 'login': {
+        if (!values.device) throw new UsageError('login supports only --device');
+        if (!values.issuer || !values['client-id']) throw new UsageError('login --device needs --issuer URL and --client-id ID');
+        const { runDeviceLogin } = await import('./login-device.ts');
+        return await runDeviceLogin({
+          issuer: values.issuer,
+          clientId: values['client-id'],
+          ...(values.scope !== undefined && { scope: values.scope }),
+          ...((values['client-secret'] ?? io.env.BRIDGE_CLIENT_SECRET) !== undefined && {
+            clientSecret: values['client-secret'] ?? io.env.BRIDGE_CLIENT_SECRET,
+          }),
+          out: io.out,
+          err: io.err,
+        });
       }
       case 'clients secret':
         io.out(randomToken());

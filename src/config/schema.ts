@@ -3,12 +3,13 @@ import * as z from 'zod';
 import { storeSchema } from './store-schema.ts';
 import { checkSecureUrl } from './urls.ts';
 import { checkClientAuth, clientAuthFields } from './client-auth.ts';
+import { clientAccessSchema, clientTokenLifetimes, deviceSchema } from './device-schema.ts';
 
 /** Asymmetric JWS algorithms only: HMAC could be confused with a public key, `none` is never acceptable. */
 export const LEGACY_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
 export const DEFAULT_LEGACY_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA'];
 export const SIGNING_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const;
-/** Grant types a client may be allowed (`clients[].grantTypes`); the device code grant is reserved (not served yet). */
+/** Grant types a client may be allowed (`clients[].grantTypes`). */
 export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'] as const;
 
 /** Profile field → claim name or JSON Pointer. Standard OIDC claims map to themselves by default. */
@@ -185,7 +186,8 @@ const client = z
   .object({
     clientId: identifier,
     clientSecret: z.string().min(16, 'must be at least 16 characters').optional(),
-    redirectUris: z.array(secureUrl()).min(1, 'must list at least one redirect URI'),
+    /** Required unless the client uses only the device code grant (checked below). */
+    redirectUris: z.array(secureUrl()).default([]),
     postLogoutRedirectUris: z.array(secureUrl()).default([]),
     /** OpenID Connect Back-Channel Logout 1.0: where the bridge POSTs a logout token when a session of this client ends. */
     backchannelLogoutUri: secureUrl().nullable().default(null),
@@ -205,6 +207,9 @@ const client = z
     refreshTokenIdleSeconds: z.number().int().min(60).max(31_536_000).default(1_209_600),
     /** A refresh token family ends this long after the login, however often it is used (default 30 days). */
     refreshTokenAbsoluteSeconds: z.number().int().min(60).max(31_536_000).default(2_592_000),
+    /** Per-client eligibility on the user's profile (DESIGN §3); absent = everyone the IdP accepts. */
+    access: clientAccessSchema.optional(),
+    ...clientTokenLifetimes,
     ...clientAuthFields,
   })
   .strict();
@@ -239,6 +244,7 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    device: deviceSchema,
     logging: z
       .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
       .strict()
@@ -268,6 +274,8 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['clients', i, 'clientId'], message: `duplicate clientId "${c.clientId}"` });
       }
       clientIds.add(c.clientId);
+      if (c.redirectUris.length === 0 && c.grantTypes.includes('authorization_code'))
+        ctx.addIssue({ code: 'custom', path: ['clients', i, 'redirectUris'], message: 'must list at least one redirect URI' });
       checkClientAuth(c, ctx, ['clients', i]);
       c.identityProviders.forEach((id, j) => {
         if (!idpIds.has(id)) {

@@ -19,4 +19,7 @@ export const SECRET_FIELDS: readonly string[] = [
   'password',
   'jwt',
   'binding',
+  'device_code',
+  'user_code',
+  'csrf',
 ];

@@ -21,7 +21,11 @@ export type OAuthErrorCode =
   | 'login_required'
   | 'server_error'
   | 'temporarily_unavailable'
-  | 'invalid_token';
+  | 'invalid_token'
+  // RFC 8628 §3.5
+  | 'authorization_pending'
+  | 'slow_down'
+  | 'expired_token';
 
 /** What a person sees when an error cannot be redirected to the application. */
 export interface ErrorPage {

@@ -11,6 +11,8 @@ import { createUserinfoHandler } from './endpoints/userinfo.ts';
 import { createRevokeHandler } from './endpoints/revoke.ts';
 import { createIntrospectHandler } from './endpoints/introspect.ts';
 import { createEndSessionDoneHandler, createEndSessionHandler } from './endpoints/end-session.ts';
+import { createDeviceAuthorizationHandler } from './endpoints/device-authorization.ts';
+import { createDeviceHandler } from './endpoints/device.ts';
 
 type Method = 'GET' | 'POST';
 type Handler = (c: BridgeContext) => Response | Promise<Response>;
@@ -128,6 +130,23 @@ export function routeTable(services: BridgeServices): Route[] {
       channel: 'front',
       rejectEvent: 'logout.rejected',
       handler: createEndSessionDoneHandler(services),
+    },
+    {
+      name: 'device_authorization',
+      paths: ['/device_authorization'],
+      methods: ['POST'],
+      channel: 'back',
+      crossOrigin: true,
+      rejectEvent: 'device.rejected',
+      handler: createDeviceAuthorizationHandler(services),
+    },
+    {
+      name: 'device',
+      paths: ['/device'],
+      methods: ['GET', 'POST'],
+      channel: 'front',
+      rejectEvent: 'device.rejected',
+      handler: createDeviceHandler(services),
     },
     { name: 'healthz', paths: ['/healthz'], methods: ['GET'], channel: 'back', rejectEvent: 'health.rejected', handler: (c) => c.json({ status: 'ok' }) },
     {

@@ -19,6 +19,9 @@ import { clientAssertionKeys } from './checks/client-assertion.ts';
 import { createSessions, type Sessions } from './tokens/sessions.ts';
 import { createBackchannel } from './logout/backchannel.ts';
 import { createLogout, type Logout } from './logout/end-sessions.ts';
+import { createDeviceCodes, type DeviceCodes } from './device/device-codes.ts';
+import { createRateLimiter, type RateLimiter } from './device/rate-limit.ts';
+import { longestTokenLifetimeMs } from './tokens/lifetimes.ts';
 
 /** Everything the protocol layer needs from outside, built once by a runtime entry and passed to createApp. */
 export interface BridgeDeps {
@@ -90,6 +93,9 @@ export interface BridgeServices extends BridgeDeps {
   /** Ends sessions (logout, reuse, disabled users) and sends the back-channel logout tokens. */
   logout: Logout;
   discovery: Record<string, unknown>;
+  /** RFC 8628 device authorizations, and the store-backed counters that bound them. */
+  deviceCodes: DeviceCodes;
+  rateLimiter: RateLimiter;
 }
 
 export function createServices(deps: BridgeDeps): BridgeServices {
@@ -128,11 +134,13 @@ export function createServices(deps: BridgeDeps): BridgeServices {
     sessions,
     logout,
     discovery: buildDiscovery(config, deps.keys),
+    deviceCodes: createDeviceCodes(store, clock, { ttlMs: config.device.codeTtlSeconds * 1000, intervalMs: config.device.intervalSeconds * 1000 }),
+    rateLimiter: createRateLimiter(store, () => clock.now()),
   };
 }
 
-/** How long any access or ID token of the bridge lives. */
-const tokenLifetimeMs = (config: Config) => Math.max(config.tokens.accessTokenTtlSeconds, config.tokens.idTokenTtlSeconds) * 1000;
+/** How long any access or ID token of the bridge lives (per-client lifetimes included). */
+const tokenLifetimeMs = (config: Config) => longestTokenLifetimeMs(config);
 
 /**
  * Grants, sessions and logout, as the bridge and the admin CLI (`users disable`) both need them. A grant's revocation

@@ -187,7 +187,7 @@ describe.each(['memory', 'redis'] as const)('revocation and introspection (%s st
   it('discovery advertises exactly the endpoints, grants and scopes that exist', async () => {
     const metadata = (await (await fetch(`${stack.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
     expect(metadata).toMatchObject({
-      grant_types_supported: ['authorization_code', 'refresh_token'],
+      grant_types_supported: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
       revocation_endpoint: `${stack.issuer}/revoke`,
       introspection_endpoint: `${stack.issuer}/introspect`,
       revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],

@@ -104,6 +104,8 @@ export interface StackOptions {
   tokens?: Record<string, unknown>;
   /** More top-level config sections (e.g. `backchannelLogout`). */
   extraConfig?: Record<string, unknown>;
+  /** The `device` section of the config (RFC 8628 figures and limits). */
+  device?: Record<string, unknown>;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -118,6 +120,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     logging: { level: options.logLevel ?? 'info' },
     ...(options.tokens && { tokens: options.tokens }),
     ...options.extraConfig,
+    ...(options.device && { device: options.device }),
     identityProviders: [legacyIdpEntry(legacy, `http://127.0.0.1:${wafPort}/login/jwt`, options.idp), ...(options.extraIdps ?? [])],
     clients: [...testClients(['legacy']), ...(options.clients ?? [])],
   });

@@ -4,6 +4,8 @@ import { OAuthError, pageError } from '../errors.ts';
 import { openAuthRequestOrExpire } from '../flow/load-auth-request.ts';
 import { redirectTo } from '../responses.ts';
 import type { BridgeContext, BridgeServices } from '../services.ts';
+import { checkClientAccess } from '../checks/client-access.ts';
+import { completeDeviceApproval } from '../device/approval.ts';
 
 const EXPIRED = {
   title: 'Sign-in request expired',
@@ -44,6 +46,10 @@ export function createCallbackHandler(services: BridgeServices) {
       throw new OAuthError('access_denied', 'the sign-in could not be completed in this browser', { reason: 'binding_failed', detail: problem });
     }
     if (!(await authRequests.consume(loaded))) throw pageError('auth_request_unknown', EXPIRED, 'consumed by a concurrent callback');
+    if (ar.deviceHash !== undefined) return completeDeviceApproval(c, services, loaded.record, client);
+    // The client's access policy (JIT eligibility), now that the user is known: access_denied to the app.
+    const user = client.access ? await services.users.get(login.userId) : undefined;
+    if (user) checkClientAccess(client, user, log, 'authorize');
     const sid = randomToken(16);
     const grantId = randomToken(16);
     await sessions.record(sid, { grantId, clientId: ar.clientId, idp: ar.idp, userId: login.userId });

@@ -13,7 +13,12 @@ function rejection(reason: Reason, detail?: string): OAuthError {
       : reason === 'keys_unavailable'
         ? ['temporarily_unavailable', 'the identity provider cannot be verified right now']
         : ['access_denied', 'the identity provider session was not accepted'];
-  return new OAuthError(error, description, { reason, ...(detail !== undefined && { detail }) });
+  // Shown only where nothing may be redirected (a device approval): a person without a WAF session reads what to do.
+  const page =
+    reason === 'token_missing'
+      ? { title: 'Not signed in', message: 'You are not signed in. Sign in to your usual web application in this browser first, then enter the code again.' }
+      : undefined;
+  return new OAuthError(error, description, { reason, ...(detail !== undefined && { detail }), ...(page && { page }) });
 }
 
 const replayed = () => new OAuthError('invalid_request', 'the authorization request was already used', { reason: 'auth_request_replayed' });

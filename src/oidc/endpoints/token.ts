@@ -2,6 +2,7 @@ import { authenticateClient } from '../checks/client-auth.ts';
 import { OAuthError } from '../errors.ts';
 import { createAuthorizationCodeGrant } from '../grants/authorization-code.ts';
 import { createRefreshTokenGrant } from '../grants/refresh-token.ts';
+import { createDeviceCodeGrant } from '../grants/device-code.ts';
 import { readForm, type Params } from '../params.ts';
 import { jsonNoStore } from '../responses.ts';
 import type { BridgeContext, BridgeServices, Client } from '../services.ts';
@@ -17,6 +18,7 @@ export function createTokenHandler(services: BridgeServices) {
   const grantTypes = new Map<string, Grant>([
     ['authorization_code', createAuthorizationCodeGrant(services)],
     ['refresh_token', createRefreshTokenGrant(services)],
+    ['urn:ietf:params:oauth:grant-type:device_code', createDeviceCodeGrant(services)],
   ]);
 
   return async (c: BridgeContext): Promise<Response> => {

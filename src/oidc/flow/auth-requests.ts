@@ -20,6 +20,11 @@ export interface PendingAuthRequest {
   /** SHA-256 of the browser-binding cookie. */
   bindingHash: string;
   createdAt: number;
+  /**
+   * A device approval (RFC 8628) rather than a web login: the SHA-256 of the device_code being approved. Its callback
+   * ends on a bridge page, never at a redirect_uri (`redirectUri` is then the verification URI, never redirected to).
+   */
+  deviceHash?: string;
 }
 
 /** Written once, at the JWT endpoint, after the legacy JWT was verified (steps 4-6). */

@@ -22,11 +22,19 @@ export async function openAuthRequestOrExpire(c: BridgeContext, services: Bridge
   const ar = await services.authRequests.open(authRequestId);
   const client = ar && services.clients.get(ar.clientId);
   const idp = ar && services.idps.get(ar.idp);
-  if (!ar || !client || !idp || !client.identityProviders.includes(idp.id) || !client.redirectUris.includes(ar.redirectUri)) {
+  const device = ar?.deviceHash !== undefined;
+  if (
+    !ar ||
+    !client ||
+    !idp ||
+    !client.identityProviders.includes(idp.id) ||
+    (device ? !client.grantTypes.includes('urn:ietf:params:oauth:grant-type:device_code') : !client.redirectUris.includes(ar.redirectUri))
+  ) {
     const detail = ar ? `the auth request names a client, IdP or redirect_uri that is no longer configured (client ${ar.clientId}, idp ${ar.idp})` : undefined;
     throw pageError('auth_request_unknown', page, detail);
   }
   c.set('log', c.get('log').child({ authRequestId: ar.id, clientId: ar.clientId, idp: ar.idp }));
-  c.set('redirectTarget', { redirectUri: ar.redirectUri, state: ar.state, issuer: client.responseIssuer });
+  // A device approval has no application to go back to: its errors are pages.
+  if (!device) c.set('redirectTarget', { redirectUri: ar.redirectUri, state: ar.state, issuer: client.responseIssuer });
   return { ar, authRequestId, client, idp };
 }

@@ -4,6 +4,7 @@ import { runInBackground } from '../logout/end-sessions.ts';
 import type { Params } from '../params.ts';
 import type { BridgeContext, BridgeServices, Client } from '../services.ts';
 import { mintAccessToken, mintIdToken } from '../tokens/minting.ts';
+import { tokenLifetimes } from '../tokens/lifetimes.ts';
 
 /** grant_type=authorization_code (RFC 6749 §4.1.3, OIDC Core §3.1.3): one code, redeemed once, by its own client. */
 export function createAuthorizationCodeGrant(services: BridgeServices) {
@@ -37,8 +38,7 @@ export function createAuthorizationCodeGrant(services: BridgeServices) {
       grant,
       profile: user.profile,
       now: clock.now(),
-      idTokenTtlSeconds: config.tokens.idTokenTtlSeconds,
-      accessTokenTtlSeconds: config.tokens.accessTokenTtlSeconds,
+      ...tokenLifetimes(config, client),
     };
     const [idToken, accessToken] = await Promise.all([mintIdToken(input, keys), mintAccessToken(input, keys)]);
     // A refresh token only with the grant and offline_access (which checkScope grants only to such clients).
@@ -62,7 +62,7 @@ export function createAuthorizationCodeGrant(services: BridgeServices) {
     return {
       access_token: accessToken,
       token_type: 'Bearer',
-      expires_in: config.tokens.accessTokenTtlSeconds,
+      expires_in: input.accessTokenTtlSeconds,
       id_token: idToken,
       ...(refreshToken !== undefined && { refresh_token: refreshToken }),
       scope: grant.scopes.join(' '),

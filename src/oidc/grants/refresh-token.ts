@@ -1,9 +1,11 @@
 import { IDP_SCOPE_PREFIX, SUPPORTED_SCOPES } from '../checks/scope.ts';
 import { OAuthError, invalidGrant } from '../errors.ts';
 import { runInBackground } from '../logout/end-sessions.ts';
+import { checkClientAccess } from '../checks/client-access.ts';
 import type { Params } from '../params.ts';
 import type { BridgeContext, BridgeServices, Client } from '../services.ts';
 import { mintAccessToken, mintIdToken } from '../tokens/minting.ts';
+import { tokenLifetimes } from '../tokens/lifetimes.ts';
 
 /**
  * grant_type=refresh_token (RFC 6749 §6, OIDC Core §12): rotates the token (one compareAndSwap on its family) and
@@ -39,6 +41,9 @@ export function createRefreshTokenGrant(services: BridgeServices) {
       if (await grants.isRevoked(family.grantId)) throw invalidGrant('the refresh token was revoked', 'refresh_token_revoked');
       const user = await users.get(family.userId);
       if (!user || user.disabled) throw invalidGrant('the user is no longer allowed to sign in', 'user_unavailable');
+      // The client's access policy on the current profile (updated at each legacy login): a user who no longer
+      // matches cannot refresh (the token stays unused; every later attempt is refused the same way).
+      checkClientAccess(client, user, log, 'refresh');
       profile = user.profile;
     });
     if (rotation.status === 'unknown') throw invalidGrant('the refresh token is invalid or expired', 'refresh_token_unknown');
@@ -59,8 +64,7 @@ export function createRefreshTokenGrant(services: BridgeServices) {
       grant: { ...family, scopes },
       profile,
       now: clock.now(),
-      idTokenTtlSeconds: config.tokens.idTokenTtlSeconds,
-      accessTokenTtlSeconds: config.tokens.accessTokenTtlSeconds,
+      ...tokenLifetimes(config, client),
     };
     const [idToken, accessToken] = await Promise.all([scopes.includes('openid') ? mintIdToken(input, keys) : undefined, mintAccessToken(input, keys)]);
     log.info({ event: 'refresh.rotated', userId: family.userId, grantId: family.grantId }, 'refresh token rotated');
@@ -68,7 +72,7 @@ export function createRefreshTokenGrant(services: BridgeServices) {
     return {
       access_token: accessToken,
       token_type: 'Bearer',
-      expires_in: config.tokens.accessTokenTtlSeconds,
+      expires_in: input.accessTokenTtlSeconds,
       ...(idToken !== undefined && { id_token: idToken }),
       refresh_token: rotation.token,
       scope: scopes.join(' '),

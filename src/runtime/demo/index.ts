@@ -77,6 +77,8 @@ export async function startDemo(options: {
         backchannelLogoutUri: `${urls.newApp}/backchannel-logout`,
         identityProviders: ['legacy'],
       },
+      // A command-line tool (public client, device flow): `jwt-idp-bridge login --device` below.
+      { clientId: 'demo-cli', identityProviders: ['legacy'], grantTypes: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'] },
     ],
   });
   const logger = createLogger(createPinoLogger, config);
@@ -120,6 +122,8 @@ jwt-idp-bridge demo is running (store: ${config.store.type}).
   3. Sign out of the legacy app and try the new app again: the bridge sends you to the legacy login first.
   4. "Sign out" in the new app goes through the bridge's /end_session: it ends the bridge session (and tells the
      new app over the back channel), signs you out of the legacy app too, and returns to the new app.
+  5. Sign in from a terminal (device flow; approve in the browser that is signed in to the legacy app):
+       npx jwt-idp-bridge login --device --issuer ${urls.bridge} --client-id demo-cli
 
 Press Ctrl-C to stop.`);
   return { close, urls };

@@ -1,4 +1,5 @@
 import { LEGACY_REASONS } from '../legacy/reasons.ts';
+import { TOKEN_EXCHANGE_REASONS } from './grants/token-exchange-reasons.ts';
 
 /**
  * Every outcome reason of the protocol layer, lower_snake like the legacy verifier's (whose codes are a documented
@@ -69,6 +70,8 @@ export const REASONS = [
   'refresh_token_revoked',
   'scope_widened',
   'public_client_not_allowed',
+  // token exchange (RFC 8693, ID-JAG)
+  ...TOKEN_EXCHANGE_REASONS,
   // the service itself
   'store_unavailable',
   'server_error',

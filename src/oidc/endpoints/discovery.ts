@@ -3,6 +3,7 @@ import type { SigningKeys } from '../../keys/signing-keys.ts';
 import { SUPPORTED_CLAIMS } from '../tokens/claims.ts';
 import { SUPPORTED_SCOPES } from '../checks/scope.ts';
 import { CLIENT_ASSERTION_ALGORITHMS } from '../../config/client-auth.ts';
+import { tokenExchangeDiscovery, tokenExchangeGrantTypes } from '../grants/token-exchange-discovery.ts';
 
 /** OpenID Provider Metadata (OIDC Discovery §3): advertises exactly what is implemented. */
 export function buildDiscovery(config: Config, keys: SigningKeys): Record<string, unknown> {
@@ -17,7 +18,7 @@ export function buildDiscovery(config: Config, keys: SigningKeys): Record<string
     scopes_supported: [...SUPPORTED_SCOPES],
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
-    grant_types_supported: ['authorization_code', 'refresh_token'],
+    grant_types_supported: ['authorization_code', 'refresh_token', ...tokenExchangeGrantTypes(config)],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: keys.algorithms,
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
@@ -33,5 +34,6 @@ export function buildDiscovery(config: Config, keys: SigningKeys): Record<string
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
     claims_parameter_supported: false,
+    ...tokenExchangeDiscovery(config),
   };
 }

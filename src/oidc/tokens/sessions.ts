@@ -18,6 +18,11 @@ export function createSessions(store: Store, ttlMs: number) {
     async record(sid: string, session: SessionRecord): Promise<void> {
       await store.set(key(sid), JSON.stringify(session), { ttlMs });
     },
+    /** The live session of `sid`, left in place (token exchange checks an ID token's session still exists). */
+    async find(sid: string): Promise<SessionRecord | undefined> {
+      const raw = await store.get(key(sid));
+      return raw === null ? undefined : (JSON.parse(raw) as SessionRecord);
+    },
     /** The session of `sid`, once: a second logout with the same hint finds nothing left to revoke. */
     async end(sid: string): Promise<SessionRecord | undefined> {
       const raw = await store.getAndDelete(key(sid));

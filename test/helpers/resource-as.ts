@@ -7,7 +7,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
@@ -47,7 +47,7 @@ export async function startResourceAs(clients: Record<string, string>): Promise<
     const assertion = form.get('assertion');
     if (!assertion) return refuse(res, 400, 'invalid_request', 'assertion missing');
     if (!trusted) return refuse(res, 400, 'invalid_grant', 'no trusted IdP');
-    let payload;
+    let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(assertion, trusted.keys, {
         issuer: trusted.issuer,

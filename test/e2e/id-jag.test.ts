@@ -7,7 +7,9 @@
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runIdJagVerify } from '../../src/cli/id-jag-verify.ts';
 import { runCli } from '../../src/cli/main.ts';
+import { createManualClock } from '../../src/clock.ts';
 import { basicAuth, completeSignIn, encodeParams, expectJsonError, logEvents } from '../helpers/app-client.ts';
 import { JWT_BEARER_GRANT, startResourceAs, type ResourceAs } from '../helpers/resource-as.ts';
 import { startStack, type Stack } from '../helpers/stack.ts';
@@ -273,6 +275,40 @@ describe.each(['memory', 'redis'] as const)('token exchange: bridge ID token →
     const viaJwks = await run('--issuer', stack.issuer, '--jwks', `${stack.issuer}/jwks`, '--audience', ras.url, idJag);
     expect(viaJwks.code).toBe(0);
     expect((await run('--audience', ras.url, idJag)).code).toBe(2);
+
+    // Past its exp (300 s + the 30 s tolerance) by the receiver's clock.
+    const out: string[] = [];
+    const later = createManualClock(Date.now() + 331_000);
+    expect(await runIdJagVerify({ token: idJag, issuer: stack.issuer, audience: ras.url, clock: later, out: (l) => out.push(l) })).toBe(1);
+    expect(out.join('\n')).toMatch(/FAIL {2}exp .*\n.*rejected: expired/);
+  });
+});
+
+describe('token exchange: an expired ID token is not exchanged (bridge clock)', () => {
+  it('ID token past exp beyond the 5 s tolerance → invalid_grant (subject_token_invalid)', async () => {
+    const clock = createManualClock();
+    const stack = await startStack({ clock, clients: exchangeClients('https://as.example.com') });
+    try {
+      const response = await exchangeRequest(stack, EXCHANGE_APP, {
+        subject_token: await stack.legacy.mint({ sub: 'late' }),
+        subject_token_type: TOKEN_TYPE.jwt,
+        scope: 'openid',
+      });
+      const { id_token: idToken } = (await response.json()) as { id_token: string };
+      const form = {
+        requested_token_type: TOKEN_TYPE.idJag,
+        subject_token: idToken,
+        subject_token_type: TOKEN_TYPE.idToken,
+        audience: 'https://as.example.com',
+      };
+      clock.advance(300_000 + 4_000); // within the tolerance
+      expect((await exchangeRequest(stack, EXCHANGE_APP, form)).status).toBe(200);
+      clock.advance(2_000);
+      await expectJsonError(await exchangeRequest(stack, EXCHANGE_APP, form), 400, 'invalid_grant');
+      expect(logEvents(stack, 'token.exchange_refused').map((e) => e.reason)).toEqual(['subject_token_invalid']);
+    } finally {
+      await stack.close();
+    }
   });
 });
 

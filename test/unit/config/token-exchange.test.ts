@@ -1,6 +1,7 @@
 /** clients[].tokenExchange: defaults, refusals, and what discovery derives from it. */
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../../src/config/parse.ts';
+import { configWarnings } from '../../../src/config/warnings.ts';
 import { tokenExchangeDiscovery, tokenExchangeGrantTypes } from '../../../src/oidc/grants/token-exchange-discovery.ts';
 import { configProblems, minimalConfig } from '../../helpers/config.ts';
 
@@ -31,6 +32,14 @@ describe('token exchange policy config', () => {
     const legacyOnly = validateConfig(withClient({ clientSecret: SECRET, tokenExchange: { legacyJwt: true } }));
     expect(tokenExchangeGrantTypes(legacyOnly)).toHaveLength(1);
     expect(tokenExchangeDiscovery(legacyOnly)).toEqual({});
+  });
+
+  it('warns when legacy JWTs may be replayed (singleUseLegacyJwt: false)', () => {
+    const config = validateConfig(withClient({ clientSecret: SECRET, tokenExchange: { legacyJwt: true, singleUseLegacyJwt: false } }));
+    expect(configWarnings(config).filter((line) => line.startsWith('clients[0]'))).toEqual([
+      'clients[0] (app): tokenExchange.singleUseLegacyJwt: false — a legacy JWT may be exchanged again and again until it expires',
+    ]);
+    expect(configWarnings(validateConfig(withClient({ clientSecret: SECRET, tokenExchange: { legacyJwt: true } }))).join()).not.toMatch(/clients/);
   });
 
   it('refuses a policy on a public client, unknown keys, an empty audience list, odd lifetimes and resources', () => {

@@ -10,6 +10,7 @@ import { createLogger } from '../observability/create-logger.ts';
 import { createPinoLogger } from '../observability/pino.ts';
 import { preflightConfig } from './preflight.ts';
 import { runTokenVerify } from './token-verify.ts';
+import { runIdJagVerify } from './id-jag-verify.ts';
 import { runUsersCommand } from './users.ts';
 
 export interface CliIo {
@@ -25,6 +26,8 @@ Commands:
   serve [--config FILE]                          run the bridge (no config: the local demo stack)
   config check --config FILE                     validate a configuration, print every problem
   token verify --config FILE --idp ID <jwt|->    run the legacy-JWT checks on a token and print each one
+  token verify --id-jag --issuer URL --audience AUD [--client-id ID] [--jwks URL] <jwt|->
+                                                 check an ID-JAG as its receiving authorization server does
   keys generate [--alg RS256|ES256|EdDSA]        print a new private signing JWK
   clients secret                                 print a new client secret (256 bits, 43 characters)
   users list|show|disable|enable|delete [ID] --config FILE
@@ -57,6 +60,9 @@ const parseOptions = (argv: string[]) =>
       'client-id': { type: 'string' },
       'client-secret': { type: 'string' },
       scope: { type: 'string' },
+      'id-jag': { type: 'boolean' },
+      audience: { type: 'string' },
+      jwks: { type: 'string' },
     },
   });
 
@@ -89,6 +95,20 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return 0;
       }
       case 'token verify': {
+        if (values['id-jag']) {
+          if (!values.issuer || !values.audience) throw new UsageError('--id-jag needs --issuer URL (the bridge) and --audience AUD (your issuer)');
+          const source = rest[0];
+          if (!source) throw new UsageError('pass the token, or - to read it from standard input');
+          const token = (source === '-' ? await io.readStdin() : source).trim();
+          return await runIdJagVerify({
+            token,
+            issuer: values.issuer,
+            audience: values.audience,
+            clientId: values['client-id'],
+            jwksUrl: values.jwks,
+            out: io.out,
+          });
+        }
         const { config } = await loadConfigOption(values.config, io);
         if (!values.idp) throw new UsageError('--idp ID is required');
         const source = rest[0];

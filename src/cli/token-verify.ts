@@ -43,7 +43,7 @@ export async function runTokenVerify(options: TokenVerifyOptions): Promise<numbe
 }
 
 /** First 8 hex characters of the token's SHA-256: enough to correlate with logs, useless to replay. */
-async function fingerprint(token: string): Promise<string> {
+export async function fingerprint(token: string): Promise<string> {
   const digest = base64url.decode(await sha256(token));
   return Array.from(digest.subarray(0, 4), (byte) => byte.toString(16).padStart(2, '0')).join('');
 }

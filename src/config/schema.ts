@@ -4,6 +4,7 @@ import { storeSchema } from './store-schema.ts';
 import { checkSecureUrl } from './urls.ts';
 import { checkClientAuth, clientAuthFields } from './client-auth.ts';
 import { clientAccessSchema, clientTokenLifetimes, deviceSchema } from './device-schema.ts';
+import { checkTokenExchangeClient, tokenExchangeSchema } from './token-exchange-schema.ts';
 
 /** Asymmetric JWS algorithms only: HMAC could be confused with a public key, `none` is never acceptable. */
 export const LEGACY_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
@@ -172,16 +173,6 @@ const identityProvider = z
     trustedProxy: proxy === 'none' ? undefined : proxy,
   }));
 
-const tokenExchange = z
-  .object({
-    legacyJwt: z.boolean().default(false),
-    idJag: z
-      .object({ audiences: z.array(z.string().min(1)).min(1), scopes: z.array(z.string().min(1)).default([]) })
-      .strict()
-      .optional(),
-  })
-  .strict();
-
 const client = z
   .object({
     clientId: identifier,
@@ -200,7 +191,7 @@ const client = z
      * third-party-initiated login (Apache mod_auth_openidc); see docs/app-developers.md.
      */
     authorizationResponseIss: z.boolean().default(true),
-    tokenExchange: tokenExchange.optional(),
+    tokenExchange: tokenExchangeSchema.optional(),
     /** The grants this client may use at /token; `refresh_token` also needs the `offline_access` scope (DESIGN §6). */
     grantTypes: z.array(z.enum(GRANT_TYPES)).min(1).default(['authorization_code']),
     /** A refresh token unused this long expires (default 14 days). */
@@ -277,6 +268,7 @@ export const configSchema = z
       if (c.redirectUris.length === 0 && c.grantTypes.includes('authorization_code'))
         ctx.addIssue({ code: 'custom', path: ['clients', i, 'redirectUris'], message: 'must list at least one redirect URI' });
       checkClientAuth(c, ctx, ['clients', i]);
+      checkTokenExchangeClient(c, ctx, ['clients', i]);
       c.identityProviders.forEach((id, j) => {
         if (!idpIds.has(id)) {
           ctx.addIssue({ code: 'custom', path: ['clients', i, 'identityProviders', j], message: `unknown identity provider "${id}"` });

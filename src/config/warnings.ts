@@ -14,5 +14,12 @@ export function configWarnings(config: Config): string[] {
       lines.push(`identityProviders[${i}] (${idp.id}): trustedProxy: none — the JWT endpoint accepts requests that did not come through the WAF`);
     }
   });
+  config.clients.forEach((client, i) => {
+    if (client.tokenExchange?.legacyJwt && !client.tokenExchange.singleUseLegacyJwt) {
+      lines.push(
+        `clients[${i}] (${client.clientId}): tokenExchange.singleUseLegacyJwt: false — a legacy JWT may be exchanged again and again until it expires`,
+      );
+    }
+  });
   return lines;
 }

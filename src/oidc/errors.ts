@@ -15,6 +15,7 @@ export type OAuthErrorCode =
   | 'unsupported_grant_type'
   | 'unsupported_response_type'
   | 'invalid_scope'
+  | 'invalid_target'
   | 'request_not_supported'
   | 'request_uri_not_supported'
   | 'access_denied'

@@ -5,7 +5,15 @@ import type { BridgeContext } from './services.ts';
  * Longest accepted value of a parameter, in characters: what real clients send, with room (README, "Request
  * limits"). `state` and `nonce` travel sealed inside the authRequestID, so they bound its length.
  */
-export const PARAM_LIMITS: Readonly<Record<string, number>> = { state: 1024, nonce: 512, scope: 1024, code_challenge: 128, client_id: 256, redirect_uri: 2048 };
+export const PARAM_LIMITS: Readonly<Record<string, number>> = {
+  state: 1024,
+  nonce: 512,
+  scope: 1024,
+  code_challenge: 128,
+  client_id: 256,
+  redirect_uri: 2048,
+  subject_token: 8192,
+};
 export const MAX_PARAM_LENGTH = 2048;
 
 /** Request parameters with every value kept, so duplicates can be refused (RFC 6749 §3.1). */

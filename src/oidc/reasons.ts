@@ -1,4 +1,5 @@
 import { LEGACY_REASONS } from '../legacy/reasons.ts';
+import { TOKEN_EXCHANGE_REASONS } from './grants/token-exchange-reasons.ts';
 
 /**
  * Every outcome reason of the protocol layer, lower_snake like the legacy verifier's (whose codes are a documented
@@ -82,6 +83,8 @@ export const REASONS = [
   'user_code_bound_elsewhere',
   'csrf_invalid',
   'client_policy_denied',
+  // token exchange (RFC 8693, ID-JAG)
+  ...TOKEN_EXCHANGE_REASONS,
   // the service itself
   'store_unavailable',
   'server_error',

@@ -3,6 +3,7 @@ import type { SigningKeys } from '../../keys/signing-keys.ts';
 import { SUPPORTED_CLAIMS } from '../tokens/claims.ts';
 import { SUPPORTED_SCOPES } from '../checks/scope.ts';
 import { CLIENT_ASSERTION_ALGORITHMS } from '../../config/client-auth.ts';
+import { tokenExchangeDiscovery, tokenExchangeGrantTypes } from '../grants/token-exchange-discovery.ts';
 
 /** OpenID Provider Metadata (OIDC Discovery §3): advertises exactly what is implemented. */
 export function buildDiscovery(config: Config, keys: SigningKeys): Record<string, unknown> {
@@ -20,7 +21,7 @@ export function buildDiscovery(config: Config, keys: SigningKeys): Record<string
     scopes_supported: [...SUPPORTED_SCOPES],
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
-    grant_types_supported: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
+    grant_types_supported: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code', ...tokenExchangeGrantTypes(config)],
     device_authorization_endpoint: `${base}/device_authorization`,
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: keys.algorithms,
@@ -37,5 +38,6 @@ export function buildDiscovery(config: Config, keys: SigningKeys): Record<string
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
     claims_parameter_supported: false,
+    ...tokenExchangeDiscovery(config),
   };
 }

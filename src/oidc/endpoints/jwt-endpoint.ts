@@ -1,6 +1,7 @@
 import { randomToken, sha256 } from '../../crypto.ts';
 import { OAuthError, type OAuthErrorCode } from '../errors.ts';
 import { openAuthRequestOrExpire } from '../flow/load-auth-request.ts';
+import { resolveLegacyUser } from '../flow/legacy-user.ts';
 import type { Reason } from '../reasons.ts';
 import { redirectTo } from '../responses.ts';
 import type { BridgeContext, BridgeServices } from '../services.ts';
@@ -59,16 +60,8 @@ export function createJwtEndpointHandler(services: BridgeServices) {
       throw new OAuthError('login_required', 'the identity provider session is older than max_age', { reason: 'max_age_exceeded' });
     }
 
-    const resolved = await users.resolve({
-      idp: ar.idp,
-      sub: result.subject,
-      profile: result.profile,
-      autoRegister: idp.autoRegister,
-      autoUpdate: idp.autoUpdate,
-      log,
-    });
-    if (resolved.status === 'not_registered') throw rejection('user_not_registered');
-    if (resolved.status === 'disabled') throw rejection('user_disabled', `user ${resolved.user.id}`);
+    const resolved = await resolveLegacyUser(users, idp, result, log);
+    if (!resolved.ok) throw rejection(resolved.reason, resolved.detail);
 
     const completion = randomToken(32);
     const login = {

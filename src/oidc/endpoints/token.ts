@@ -3,6 +3,7 @@ import { OAuthError } from '../errors.ts';
 import { createAuthorizationCodeGrant } from '../grants/authorization-code.ts';
 import { createRefreshTokenGrant } from '../grants/refresh-token.ts';
 import { createDeviceCodeGrant } from '../grants/device-code.ts';
+import { TOKEN_EXCHANGE_GRANT, createTokenExchangeGrant } from '../grants/token-exchange.ts';
 import { readForm, type Params } from '../params.ts';
 import { jsonNoStore } from '../responses.ts';
 import type { BridgeContext, BridgeServices, Client } from '../services.ts';
@@ -19,6 +20,7 @@ export function createTokenHandler(services: BridgeServices) {
     ['authorization_code', createAuthorizationCodeGrant(services)],
     ['refresh_token', createRefreshTokenGrant(services)],
     ['urn:ietf:params:oauth:grant-type:device_code', createDeviceCodeGrant(services)],
+    [TOKEN_EXCHANGE_GRANT, createTokenExchangeGrant(services)],
   ]);
 
   return async (c: BridgeContext): Promise<Response> => {
@@ -33,7 +35,8 @@ export function createTokenHandler(services: BridgeServices) {
         reason: 'unsupported_grant_type',
         detail: `grant_type ${grantType.slice(0, 80)}`,
       });
-    if (!(client.grantTypes as string[]).includes(grantType)) {
+    // Token exchange is allowed by the client's `tokenExchange` policy, which its handler checks, not by grantTypes.
+    if (grantType !== TOKEN_EXCHANGE_GRANT && !(client.grantTypes as string[]).includes(grantType)) {
       throw new OAuthError('unauthorized_client', 'this client may not use this grant_type', {
         reason: 'grant_type_not_allowed',
         detail: `grant_type ${grantType}`,

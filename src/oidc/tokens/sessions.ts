@@ -36,6 +36,11 @@ export function createSessions(store: Store, ttlMs: number) {
       await store.set(key(sid), JSON.stringify(session), { ttlMs });
       if (session.userId !== undefined) await addToUser(session.userId, sid);
     },
+    /** The live session of `sid`, left in place (token exchange checks an ID token's session still exists). */
+    async find(sid: string): Promise<SessionRecord | undefined> {
+      const raw = await store.get(key(sid));
+      return raw === null ? undefined : (JSON.parse(raw) as SessionRecord);
+    },
     /** The session of `sid`, once: a second logout with the same hint finds nothing left to revoke. */
     async end(sid: string): Promise<SessionRecord | undefined> {
       const raw = await store.getAndDelete(key(sid));

@@ -15,7 +15,7 @@ export const serverLimitFields = {
   /** Open connections per process; more are refused at once (Node `server.maxConnections`). */
   maxConnections: z.number().int().min(1).max(1_000_000).default(1024),
   /**
-   * On SIGTERM: how long in-flight requests may take before the process gives up (exit 1). Absent: 25 s, or twice the
+   * On SIGTERM: how long in-flight requests may take before the process gives up (exit 1). Absent: 20 s, or twice the
    * longest upstream timeout plus 5 s when that is longer, so a request waiting on a Keys Endpoint can still finish.
    */
   shutdownGraceSeconds: z.number().positive().max(3600).optional(),
@@ -37,7 +37,7 @@ export function checkServerLimits(server: ServerLimits, ctx: z.RefinementCtx): v
 /** Timeouts of what a request may wait on: Keys Endpoints, a client's jwks_uri (5 s), the store's commands (2 s). */
 export const CLIENT_JWKS_TIMEOUT_SECONDS = 5;
 export const STORE_COMMAND_TIMEOUT_SECONDS = 2;
-const DEFAULT_GRACE_SECONDS = 25;
+const DEFAULT_GRACE_SECONDS = 20;
 
 /** The shutdown grace period: configured, or the default that outlasts every upstream timeout. */
 export function shutdownGraceSeconds(config: {

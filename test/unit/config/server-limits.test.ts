@@ -13,7 +13,7 @@ describe('server limits and shutdown grace', () => {
 
   it('the default grace period outlasts every upstream timeout', () => {
     const config = minimalConfig();
-    expect(shutdownGraceSeconds(validateConfig(config))).toBe(25);
+    expect(shutdownGraceSeconds(validateConfig(config))).toBe(20);
     // Before: a fixed 10 s, shorter than a 12 s Keys Endpoint timeout (the process exited 1 with requests reset).
     config.identityProviders[0].keysCache = { timeoutSeconds: 12 };
     const grace = shutdownGraceSeconds(validateConfig(config));

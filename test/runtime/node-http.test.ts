@@ -167,10 +167,29 @@ describe('slow clients', () => {
 
   it('connections beyond maxConnections are refused at once', async () => {
     const held = await Promise.all([open(bridge.port), open(bridge.port), open(bridge.port)]);
-    const extra = await open(bridge.port);
-    extra.on('error', () => undefined);
-    await closed(extra);
-    expect(held.every((socket) => !socket.destroyed)).toBe(true);
-    for (const socket of held) socket.destroy();
+    try {
+      const extra = await open(bridge.port);
+      extra.on('error', () => undefined);
+      await closed(extra);
+      expect(held.every((socket) => !socket.destroyed)).toBe(true);
+    } finally {
+      for (const socket of held) socket.destroy();
+    }
+  });
+  it('requestTimeoutSeconds bounds receiving the request, not a slow answer (a 2.5 s Keys Endpoint wait)', async () => {
+    const { bridge, base } = await startBridge(legacy, { headersTimeoutSeconds: 1, requestTimeoutSeconds: 1 }, { timeoutSeconds: 2.5 });
+    const authorize = await fetch(`${base}/authorize?client_id=app&redirect_uri=${encodeURIComponent(REDIRECT)}&response_type=code&scope=openid&state=s1`, {
+      redirect: 'manual',
+    });
+    const id = new URL(authorize.headers.get('location')!).searchParams.get('authRequestID')!;
+    legacy.setMode('hang');
+    try {
+      const answer = await fetch(`${base}/login/jwt?authRequestID=${id}`, { headers: { 'x-custom-tkn': await legacy.mint({ sub: 'a' }) }, redirect: 'manual' });
+      expect(answer.status).toBe(302);
+      expect(new URL(answer.headers.get('location')!).searchParams.get('error')).toBe('temporarily_unavailable');
+    } finally {
+      legacy.setMode('ok');
+      await bridge.close();
+    }
   });
 });

@@ -124,6 +124,20 @@ describe('Redis stopped in the middle of a flow, then restarted', () => {
     await pollUntil(async () => (await fetch(`${stack.issuer}/readyz`)).status === 200, { what: 'ready again', timeoutMs: 30_000, intervalMs: 50 });
     expect((await completeSignIn(stack, await stack.browser('dave'), WEB_APP)).claims.sub).toBeTruthy();
   });
+  it('frozen (SIGSTOP): answered temporarily_unavailable after the command timeout, then logins resume on SIGCONT', async () => {
+    const warm = await completeSignIn(stack, await stack.browser('gina'), WEB_APP);
+    redis.freeze();
+    try {
+      await expectUnavailable(await userinfoRequest(stack, warm.tokens.access_token));
+      const fresh = await authorizeUrl(stack, WEB_APP);
+      const { stoppedAt } = await (await stack.browser('gina')).follow(fresh.url, WEB_APP.redirectUri);
+      expect(stoppedAt?.searchParams.get('error')).toBe('temporarily_unavailable');
+    } finally {
+      redis.thaw();
+    }
+    await pollUntil(async () => (await fetch(`${stack.issuer}/readyz`)).status === 200, { what: 'ready again', timeoutMs: 30_000, intervalMs: 50 });
+    expect((await completeSignIn(stack, await stack.browser('gina'), WEB_APP)).claims.sub).toBe(warm.claims.sub);
+  });
 });
 
 function backChannel(path: string, token: string) {

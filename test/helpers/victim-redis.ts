@@ -17,6 +17,9 @@ export interface VictimRedis {
   stop(): Promise<void>;
   /** Starts it again on the same port and folder. */
   start(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a Redis that accepts connections but answers nothing (a frozen host). */
+  freeze(): void;
+  thaw(): void;
   close(): Promise<void>;
 }
 
@@ -34,6 +37,7 @@ export async function startVictimRedis(): Promise<VictimRedis> {
     ({ exited } = await awaitReady(child, { name: 'redis-server', ready: /Ready to accept connections/, timeoutMs: 10_000 }));
   }
   async function stop() {
+    child?.kill('SIGCONT'); // a frozen process does not act on SIGKILL until continued on some systems
     if (child && child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL');
       await exited;
@@ -46,6 +50,8 @@ export async function startVictimRedis(): Promise<VictimRedis> {
     port,
     stop,
     start,
+    freeze: () => void child?.kill('SIGSTOP'),
+    thaw: () => void child?.kill('SIGCONT'),
     async close() {
       await stop();
       await rm(dir, { recursive: true, force: true });

@@ -5,6 +5,7 @@ import { checkSecureUrl } from './urls.ts';
 import { checkClientAuth, clientAuthFields } from './client-auth.ts';
 import { clientAccessSchema, clientTokenLifetimes, deviceSchema } from './device-schema.ts';
 import { checkTokenExchangeClient, tokenExchangeSchema } from './token-exchange-schema.ts';
+import { checkServerLimits, serverLimitFields } from './server-limits.ts';
 
 /** Asymmetric JWS algorithms only: HMAC could be confused with a public key, `none` is never acceptable. */
 export const LEGACY_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
@@ -218,6 +219,7 @@ export const configSchema = z
         host: z.string().min(1).default('0.0.0.0'),
         port: z.number().int().min(0).max(65535).default(8080),
         adminPort: z.number().int().min(1).max(65535).optional(),
+        ...serverLimitFields,
       })
       .strict()
       .prefault({}),
@@ -254,6 +256,7 @@ export const configSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
+    checkServerLimits(config.server, ctx);
     const idpIds = new Set<string>();
     config.identityProviders.forEach((idp, i) => {
       if (idpIds.has(idp.id)) ctx.addIssue({ code: 'custom', path: ['identityProviders', i, 'id'], message: `duplicate id "${idp.id}"` });

@@ -1,5 +1,5 @@
 import type { Logger } from '../observability/logger.ts';
-import { createLocalJWKSet, errors, type CryptoKey, type JSONWebKeySet, type JWK } from 'jose';
+import { type createLocalJWKSet, errors, type CryptoKey } from 'jose';
 
 /** What the verifier asks a key source for: only `alg` and `kid`; never `jku`, `x5u`, `jwk` or `x5c`. */
 export interface KeyQuery {
@@ -19,6 +19,14 @@ export interface KeySource {
   readonly description: string;
   /** `log` is the caller's (request) logger, for events such as a fetch this call triggers. */
   resolve(query: KeyQuery, log?: Logger): Promise<ResolvedKeys>;
+  /**
+   * After every resolved key failed the signature check: the issuer may have replaced a key under the same kid. A
+   * remote source refetches (rate-limited, only when its keys are older than the cooldown) and returns keys not yet
+   * tried, or undefined when there is nothing new to try.
+   */
+  retryAfterSignatureFailure?(query: KeyQuery, tried: readonly CryptoKey[], log?: Logger): Promise<ResolvedKeys | undefined>;
+  /** Told which key verified a token: a known-good key is not dropped silently by a later refetch. */
+  confirm?(key: CryptoKey): void;
 }
 
 /** A key source failure; the verifier turns it into `unknown_kid` or `keys_unavailable`. */
@@ -53,31 +61,6 @@ export function algorithmFits(alg: string, jwk: Record<string, unknown>): boolea
   if (curves[alg]) return jwk.kty === 'EC' && jwk.crv === curves[alg];
   if (alg === 'EdDSA' || alg === 'Ed25519') return jwk.kty === 'OKP' && jwk.crv === 'Ed25519';
   return false;
-}
-
-/** Builds a local set from the keys that are safe to use; reports how many were dropped and why. */
-export function buildKeySet(jwks: unknown, algorithms: readonly string[]): { set: LocalKeySet; count: number; dropped: string[] } {
-  if (!jwks || typeof jwks !== 'object' || !Array.isArray((jwks as JSONWebKeySet).keys)) {
-    throw new Error('not a JWK set (expected an object with a "keys" array)');
-  }
-  const keys: JWK[] = [];
-  const dropped: string[] = [];
-  for (const [i, jwk] of (jwks as { keys: unknown[] }).keys.entries()) {
-    if (!jwk || typeof jwk !== 'object' || Array.isArray(jwk)) {
-      dropped.push(`keys[${i}]: not an object`);
-      continue;
-    }
-    const why = unusableKeyReason(jwk as Record<string, unknown>, algorithms);
-    if (why) dropped.push(`keys[${i}]${describeKid(jwk)}: ${why}`);
-    else keys.push(jwk as JWK);
-  }
-  if (!keys.length) throw new Error(`no usable signing key in the set${dropped.length ? ` (${dropped.join('; ')})` : ''}`);
-  return { set: createLocalJWKSet({ keys }), count: keys.length, dropped };
-}
-
-function describeKid(jwk: object): string {
-  const kid = (jwk as { kid?: unknown }).kid;
-  return typeof kid === 'string' ? ` (kid ${JSON.stringify(kid)})` : '';
 }
 
 /** Looks a key up in a local set; undefined when no key matches. Import failures are a key-source problem. */

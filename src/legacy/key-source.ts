@@ -2,7 +2,9 @@ import type { Clock } from '../clock.ts';
 import type { IdentityProviderConfig } from '../config/schema.ts';
 import type { Logger } from '../observability/logger.ts';
 import { discoveryLoader, keysEndpointLoader, type KeysDocument } from './key-fetch.ts';
-import { buildKeySet, describeQuery, KeySourceError, lookupKeys, type KeySource, type LocalKeySet } from './key-set.ts';
+import type { CryptoKey } from 'jose';
+import { importKeySet, matchKeys, type ImportedKey } from './imported-keys.ts';
+import { describeQuery, KeySourceError, type KeyQuery, type KeySource } from './key-set.ts';
 import { createStaticKeySource } from './static-keys.ts';
 
 export interface KeySourceDeps {
@@ -56,45 +58,107 @@ export interface KeySourceOptions {
 }
 
 interface Entry {
-  set: LocalKeySet;
+  keys: ImportedKey[];
   url: string;
   fetchedAt: number;
   expiresAt: number;
 }
 
+/** A known-good key that the latest fetched set lost or replaced, kept as a fallback until `until`. */
+interface Retained {
+  key: ImportedKey;
+  until: number;
+}
+
+/** First retry 1 s after a failed fetch, then doubling, capped at the cooldown. */
+const FIRST_RETRY_MS = 1000;
+
 /**
  * A cached remote JWK set (jose's createRemoteJWKSet has neither stale-if-error nor a rate limit on failed fetches):
  * - fresh for maxAgeSeconds; concurrent callers share one in-flight fetch;
- * - an unknown `kid` triggers a refetch at most once per cooldownSeconds (counted from the last fetch attempt);
- * - after a failed fetch, no new attempt for cooldownSeconds (fail fast meanwhile);
- * - when refreshing fails, the previous keys are served for up to staleIfErrorSeconds past their expiry.
+ * - every key is imported when the set arrives: a key that does not import never enters the cache;
+ * - past maxAge, the cached keys keep serving (up to staleIfErrorSeconds) while a refresh runs in the background:
+ *   a slow or hanging endpoint never stalls a login that cached keys can serve;
+ * - after failed fetches, retries back off from 1 s, doubling up to cooldownSeconds;
+ * - an unknown `kid`, or a signature that no cached key verifies once the keys are older than the cooldown,
+ *   triggers a refetch at most once per cooldownSeconds (counted from the last fetch attempt);
+ * - a key that verified a token (known good) and that a refetch loses or replaces while the new set looks broken
+ *   (a key dropped, or another key under its kid) is kept as a fallback within its stale bound, logged
+ *   (`legacy.keys_retained`); a key removed from an otherwise clean set is dropped, logged (`legacy.keys_removed`).
  * All timing uses the injected clock, except the network timeout itself.
  */
 export function createKeySource(options: KeySourceOptions): KeySource {
   const { clock, logger, cache, idpId } = options;
   const shareInflight = options.shareInflightFetches ?? true;
   const cooldownMs = cache.cooldownSeconds * 1000;
+  const staleMs = cache.staleIfErrorSeconds * 1000;
   let entry: Entry | undefined;
+  let retained: Retained[] = [];
   let inflight: Promise<Entry> | undefined;
   let lastAttemptAt = Number.NEGATIVE_INFINITY;
   let lastFailure: { at: number; message: string } | undefined;
+  let failures = 0;
+  /** Identity → when a fetched set last contained it; only for keys that verified a token. */
+  const knownGood = new Map<string, number>();
+  const importedOf = new WeakMap<CryptoKey, ImportedKey>();
+
+  const retryDelay = () => (failures === 0 ? 0 : Math.min(cooldownMs, FIRST_RETRY_MS * 2 ** Math.min(failures - 1, 30)));
+  const mayAttempt = (now: number) => !lastFailure || now >= lastFailure.at + retryDelay();
+
+  /** What a new set loses of the known-good keys; kept as a fallback when the set looks broken, else dropped. */
+  function reconcile(keys: ImportedKey[], dropped: string[], now: number, log: Logger): void {
+    const identities = new Set(keys.map((key) => key.identity));
+    const byKid = new Map(keys.filter((key) => key.kid !== undefined).map((key) => [key.kid, key.identity]));
+    const previous = [...(entry?.keys ?? []), ...retained.map((r) => r.key)];
+    const lost = previous.filter((key, i) => {
+      if (identities.has(key.identity) || !knownGood.has(key.identity)) return false;
+      return previous.findIndex((other) => other.identity === key.identity) === i;
+    });
+    const replaced = lost.some((key) => key.kid !== undefined && byKid.has(key.kid));
+    const suspicious = dropped.length > 0 || replaced;
+    const keep: Retained[] = [];
+    const removed: string[] = [];
+    for (const key of lost) {
+      const until = (knownGood.get(key.identity) ?? 0) + cache.maxAgeSeconds * 1000 + staleMs;
+      if (suspicious && now < until) keep.push({ key, until });
+      else {
+        knownGood.delete(key.identity);
+        removed.push(key.kid ?? '(no kid)');
+      }
+    }
+    retained = keep;
+    if (keep.length) {
+      log.warn({
+        event: 'legacy.keys_retained',
+        idp: idpId,
+        kids: keep.map((r) => r.key.kid ?? '(no kid)'),
+        why: replaced ? 'another key under a known-good kid' : 'the new set has keys that were dropped',
+        untilSeconds: Math.round((Math.min(...keep.map((r) => r.until)) - now) / 1000),
+      });
+    }
+    if (removed.length) log.info({ event: 'legacy.keys_removed', idp: idpId, kids: removed, why: suspicious ? 'past its stale bound' : 'no longer published' });
+  }
 
   async function fetchKeys(why: string, log: Logger, startedAt: number): Promise<Entry> {
     try {
       const doc = await options.load();
-      const { set, count, dropped } = buildKeySet(doc.jwks, options.algorithms);
+      const { keys, dropped } = await importKeySet(doc.jwks, options.algorithms);
       const now = clock.now();
-      entry = { set, url: doc.url, fetchedAt: now, expiresAt: now + cache.maxAgeSeconds * 1000 };
+      reconcile(keys, dropped, now, log);
+      for (const key of keys) if (knownGood.has(key.identity)) knownGood.set(key.identity, now);
+      entry = { keys, url: doc.url, fetchedAt: now, expiresAt: now + cache.maxAgeSeconds * 1000 };
       lastFailure = undefined;
-      log.info({ event: 'legacy.keys_fetched', idp: idpId, url: doc.url, why, keys: count, dropped, durationMs: now - startedAt });
+      failures = 0;
+      log.info({ event: 'legacy.keys_fetched', idp: idpId, url: doc.url, why, keys: keys.length, dropped, durationMs: now - startedAt });
       return entry;
     } catch (error) {
       const message = (error as Error).message;
+      failures++;
       lastFailure = { at: clock.now(), message };
-      log.warn({ event: 'legacy.keys_fetch_failed', idp: idpId, source: options.description, why, error: message });
+      log.warn({ event: 'legacy.keys_fetch_failed', idp: idpId, source: options.description, why, error: message, retryInSeconds: retryDelay() / 1000 });
       const now = clock.now();
-      if (entry && now >= entry.expiresAt && now < entry.expiresAt + cache.staleIfErrorSeconds * 1000) {
-        // Once per failed attempt (so at most once per cooldown), not once per waiting request.
+      if (entry && now >= entry.expiresAt && now < entry.expiresAt + staleMs) {
+        // Once per failed attempt (so at most once per retry delay), not once per waiting request.
         log.warn({ event: 'legacy.keys_stale', idp: idpId, url: entry.url, staleForSeconds: Math.round((now - entry.expiresAt) / 1000) });
       }
       throw new KeySourceError('keys_unavailable', `fetching keys failed: ${message}`, { cause: error });
@@ -114,7 +178,7 @@ export function createKeySource(options: KeySourceOptions): KeySource {
   /** Keys from a failed refresh's point of view: the previous set while within the stale bound, else keys_unavailable. */
   function staleOrFail(failure: string): { entry: Entry; note: string } {
     const now = clock.now();
-    if (entry && now < entry.expiresAt + cache.staleIfErrorSeconds * 1000) {
+    if (entry && now < entry.expiresAt + staleMs) {
       const staleForSeconds = Math.round((now - entry.expiresAt) / 1000);
       return { entry, note: `stale: expired ${staleForSeconds}s ago, refresh failing (${failure})` };
     }
@@ -123,9 +187,18 @@ export function createKeySource(options: KeySourceOptions): KeySource {
   }
 
   async function current(log: Logger): Promise<{ entry: Entry; note: string }> {
-    if (entry && clock.now() < entry.expiresAt) return { entry, note: fetchedNote(entry) };
-    if (!inflight && lastFailure && clock.now() < lastFailure.at + cooldownMs) {
-      return staleOrFail(`last fetch failed ${ago(clock.now() - lastFailure.at)}, retry after the ${cache.cooldownSeconds}s cooldown (${lastFailure.message})`);
+    const now = clock.now();
+    if (entry && now < entry.expiresAt) return { entry, note: fetchedNote(entry) };
+    const usable = entry && now < entry.expiresAt + staleMs;
+    if (!inflight && !mayAttempt(now)) {
+      return staleOrFail(
+        `last fetch failed ${ago(now - (lastFailure?.at ?? now))}, next attempt in ${ago(lastFailure!.at + retryDelay() - now, '')} (${lastFailure?.message})`,
+      );
+    }
+    if (usable && entry && shareInflight) {
+      // Stale while revalidate: the refresh runs in the background; its failure is logged by fetchKeys.
+      if (!inflight) refresh('expired', log).catch(() => undefined);
+      return { entry, note: `stale: expired ${Math.round((now - entry.expiresAt) / 1000)}s ago, refreshing in the background` };
     }
     try {
       const fresh = await refresh(entry ? 'expired' : 'first use', log);
@@ -139,14 +212,30 @@ export function createKeySource(options: KeySourceOptions): KeySource {
     return `fetched ${ago(clock.now() - e.fetchedAt)}`;
   }
 
+  /** The entry's keys for the query, then retained known-good ones (within their bound). */
+  function candidates(used: Entry, query: KeyQuery): CryptoKey[] {
+    const now = clock.now();
+    retained = retained.filter((r) => now < r.until);
+    const all = [...used.keys, ...retained.map((r) => r.key)];
+    for (const key of all) for (const crypto of key.byAlg.values()) importedOf.set(crypto, key);
+    return matchKeys(all, query);
+  }
+
+  function describe(used: Entry, note: string): string {
+    const where = options.description.endsWith(` ${used.url}`) ? options.description : `${options.description} → ${used.url}`;
+    return `${where} (${note})`;
+  }
+
+  const rateLimited = () => !inflight && clock.now() < lastAttemptAt + cooldownMs;
+
   return {
     description: options.description,
     async resolve(query, log = logger) {
       let { entry: used, note } = await current(log);
-      let keys = await lookupKeys(used.set, query);
-      if (!keys) {
+      let keys = candidates(used, query);
+      if (!keys.length) {
         // Unknown kid: the issuer may have rotated. Join a fetch already under way, or start one if the cooldown allows.
-        if (!inflight && clock.now() < lastAttemptAt + cooldownMs) {
+        if (rateLimited()) {
           throw new KeySourceError(
             'unknown_kid',
             `no key for ${describeQuery(query)} in ${used.url} (${note}; refetch rate-limited to one per ${cache.cooldownSeconds}s)`,
@@ -154,15 +243,32 @@ export function createKeySource(options: KeySourceOptions): KeySource {
         }
         used = await refresh('unknown kid', log);
         note = `refetched for an unknown kid, ${fetchedNote(used)}`;
-        keys = await lookupKeys(used.set, query);
-        if (!keys) throw new KeySourceError('unknown_kid', `no key for ${describeQuery(query)} in ${used.url}, even after a refetch`);
+        keys = candidates(used, query);
+        if (!keys.length) throw new KeySourceError('unknown_kid', `no key for ${describeQuery(query)} in ${used.url}, even after a refetch`);
       }
-      const where = options.description.endsWith(` ${used.url}`) ? options.description : `${options.description} → ${used.url}`;
-      return { keys, from: `${where} (${note})` };
+      return { keys, from: describe(used, note) };
+    },
+    async retryAfterSignatureFailure(query, tried, log = logger) {
+      if (!entry || clock.now() < entry.fetchedAt + cooldownMs || rateLimited()) return undefined;
+      let used: Entry;
+      try {
+        used = await refresh('signature failure', log);
+      } catch {
+        return undefined; // logged by fetchKeys; the signature failure stands
+      }
+      const keys = candidates(used, query).filter((key) => !tried.includes(key));
+      return keys.length ? { keys, from: describe(used, `refetched after a signature failure, ${fetchedNote(used)}`) } : undefined;
+    },
+    confirm(key) {
+      const imported = importedOf.get(key);
+      if (imported && !knownGood.has(imported.identity)) {
+        const inEntry = entry?.keys.some((k) => k.identity === imported.identity);
+        knownGood.set(imported.identity, inEntry && entry ? entry.fetchedAt : clock.now());
+      }
     },
   };
 }
 
-function ago(ms: number): string {
-  return `${Math.max(0, Math.round(ms / 1000))}s ago`;
+function ago(ms: number, suffix = ' ago'): string {
+  return `${Math.max(0, Math.round(ms / 1000))}s${suffix}`;
 }

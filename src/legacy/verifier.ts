@@ -52,7 +52,18 @@ export function createLegacyVerifier(idp: IdentityProviderConfig, deps: LegacyVe
       checks.push({ name: 'key', ok: true, detail: `${describeQuery(query)} found in ${resolved.from}${candidates}` });
 
       now = clock.now();
-      const claims = await verifyWithKeys(token, resolved.keys, jwtOptions(idp, now));
+      let verified: { payload: JWTPayload; key: CryptoKey };
+      try {
+        verified = await verifyWithKeys(token, resolved.keys, jwtOptions(idp, now));
+      } catch (error) {
+        // The issuer may have replaced a key under the same kid: one rate-limited refetch, then the failure stands.
+        const retry = error instanceof errors.JWSSignatureVerificationFailed && (await keySource.retryAfterSignatureFailure?.(query, resolved.keys, log));
+        if (!retry) throw error;
+        checks.push({ name: 'key', ok: true, detail: `${describeQuery(query)} found in ${retry.from}` });
+        verified = await verifyWithKeys(token, retry.keys, jwtOptions(idp, now));
+      }
+      keySource.confirm?.(verified.key);
+      const claims = verified.payload;
       checks.push({ name: 'signature', ok: true, detail: `${query.alg} signature verifies` });
       for (const line of describeClaims(claims, idp, Math.floor(now / 1000))) {
         // jose has validated these; the only rule it leaves to us is an iat in the future when no maxTokenAge is set.
@@ -181,11 +192,11 @@ export function normalizeType(value: string): string {
 }
 
 /** Several candidate keys only when the token has no kid: the first whose signature verifies wins. */
-async function verifyWithKeys(token: string, keys: CryptoKey[], options: JWTVerifyOptions): Promise<JWTPayload> {
+async function verifyWithKeys(token: string, keys: CryptoKey[], options: JWTVerifyOptions): Promise<{ payload: JWTPayload; key: CryptoKey }> {
   let lastError: unknown = new errors.JWKSNoMatchingKey();
   for (const key of keys) {
     try {
-      return (await jwtVerify(token, key, options)).payload;
+      return { payload: (await jwtVerify(token, key, options)).payload, key };
     } catch (error) {
       if (!(error instanceof errors.JWSSignatureVerificationFailed)) throw error;
       lastError = error;

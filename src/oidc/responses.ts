@@ -16,7 +16,10 @@ export function renderError(c: BridgeContext, thrown: unknown, channel: Channel 
   const error = toOAuthError(thrown);
   const log = c.get('log');
   const event = c.get('route')?.rejectEvent ?? 'request.rejected';
-  if (error.status >= 500 && error.error === 'server_error') {
+  if (error.status >= 500 && error.error === 'server_error' && clientWentAway(c, error.cause)) {
+    // Not a failure of ours: the client closed the connection while sending its request (no stack, no alert).
+    log?.info({ event: 'request.aborted', path: c.req.path, reason: 'client_aborted' }, 'the client went away');
+  } else if (error.status >= 500 && error.error === 'server_error') {
     log?.error({ event: 'request.failed', path: c.req.path, err: error.cause }, 'unexpected error');
   } else {
     log?.[error.status >= 500 ? 'warn' : 'info'](
@@ -28,6 +31,13 @@ export function renderError(c: BridgeContext, thrown: unknown, channel: Channel 
   const target = c.get('redirectTarget');
   if (target && error.redirectable) return redirectError(c, target, error);
   return errorPage(c, pageStatus(error.status), error.page ?? defaultPage(error), error.headers);
+}
+
+/** The request's body stream failed because its client disconnected (Node: "aborted", ECONNRESET; the signal aborts). */
+function clientWentAway(c: BridgeContext, cause: unknown): boolean {
+  if (c.req.raw.signal?.aborted) return true;
+  const failure = cause as { message?: unknown; code?: unknown } | undefined;
+  return failure?.message === 'aborted' && failure.code === 'ECONNRESET';
 }
 
 function pageStatus(status: number): PageStatus {

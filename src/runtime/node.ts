@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
@@ -12,6 +13,8 @@ import { createPinoLogger } from '../observability/pino.ts';
 import { SigningKeyError } from '../keys/signing-keys.ts';
 import { createStore } from '../storage/index.ts';
 import { composeBridge } from './compose.ts';
+import { shutdownGraceSeconds } from '../config/server-limits.ts';
+import { createConnectionPolicy, nodeServerOptions } from './node-http.ts';
 
 /** Reads `signing.keys` entries: `{ file }` relative to the config file's folder, or inline `{ jwk }`. */
 export async function readSigningJwks(config: Config, configFile?: string): Promise<JWK[]> {
@@ -34,6 +37,8 @@ export async function readSigningJwks(config: Config, configFile?: string): Prom
 export interface RunningServer {
   url: string;
   port: number;
+  /** How long `closeOnSignals` waits for in-flight requests (`server.shutdownGraceSeconds`). */
+  graceMs: number;
   close(): Promise<void>;
 }
 
@@ -53,9 +58,19 @@ export async function startNodeServer(options: {
   try {
     const signingJwks = await readSigningJwks(config, options.configFile);
     const { app } = await composeBridge({ config, clock, logger, store, signingJwks, remoteAddress: (c) => getConnInfo(c).remote.address });
+    const connections = createConnectionPolicy(config.server);
     const server: ServerType = await new Promise((resolveListen) => {
-      const s = serve({ fetch: app.fetch, hostname: options.host ?? config.server.host, port: options.port ?? config.server.port }, () => resolveListen(s));
+      const s = serve(
+        {
+          fetch: connections.fetch(app.fetch),
+          hostname: options.host ?? config.server.host,
+          port: options.port ?? config.server.port,
+          serverOptions: nodeServerOptions(config.server),
+        },
+        () => resolveListen(s),
+      );
     });
+    connections.attach(server as Server);
     const port = (server.address() as AddressInfo).port;
     const host = options.host ?? config.server.host;
     const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`;
@@ -64,6 +79,7 @@ export async function startNodeServer(options: {
     const close = () =>
       (closing ??= (async () => {
         logger.info({ event: 'server.stopping' }, 'stopping: no new connections, finishing in-flight requests');
+        connections.drain();
         await new Promise<void>((done) => {
           // Keep-alive connections become idle as their last response is sent; close them then, not after keepAliveTimeout.
           const idle = () => ('closeIdleConnections' in server ? server.closeIdleConnections() : undefined);
@@ -78,7 +94,7 @@ export async function startNodeServer(options: {
         await store.close();
         logger.info({ event: 'server.stopped' }, 'stopped');
       })());
-    return { url, port, close };
+    return { url, port, graceMs: shutdownGraceSeconds(config) * 1000, close };
   } catch (error) {
     await store.close().catch(() => undefined);
     throw error;
@@ -86,7 +102,7 @@ export async function startNodeServer(options: {
 }
 
 /** SIGTERM/SIGINT → graceful close; a second signal or a stuck drain exits hard. */
-export function closeOnSignals(server: RunningServer, logger: Logger, graceMs = 10_000): void {
+export function closeOnSignals(server: RunningServer, logger: Logger, graceMs = server.graceMs): void {
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled) process.exit(1);

@@ -15,13 +15,14 @@ import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { runCli, type CliIo } from '../../src/cli/main.ts';
 import { systemClock } from '../../src/clock.ts';
 import { ConfigError } from '../../src/config/errors.ts';
-import { parseConfig } from '../../src/config/parse.ts';
+import { parseConfig, validateConfig } from '../../src/config/parse.ts';
+import { shutdownGraceSeconds } from '../../src/config/server-limits.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { generateSigningJwk } from '../../src/keys/signing-keys.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
 import { composeBridge } from '../../src/runtime/compose.ts';
-import { closeOnSignals } from '../../src/runtime/node.ts';
 import { createMemoryStore } from '../../src/storage/memory.ts';
+import { minimalConfig } from '../helpers/config.ts';
 import { freePort } from '../helpers/ports.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -66,11 +67,9 @@ function configVariables(text: string): string[] {
   return [...names].sort();
 }
 
-/** The bridge's drain time on SIGTERM: the default of closeOnSignals (runtime/node.ts), read from the function itself. */
+/** The bridge's drain time on SIGTERM with the shipped defaults (`server.shutdownGraceSeconds` absent). */
 function drainSeconds(): number {
-  const match = /graceMs\s*=\s*([\d_.e]+)/.exec(closeOnSignals.toString());
-  if (!match) throw new Error('closeOnSignals has no graceMs default any more: update this test');
-  return Number(match[1]!.replaceAll('_', '')) / 1000;
+  return shutdownGraceSeconds(validateConfig(minimalConfig()));
 }
 
 /** Builds the real app from a config (memory store instead of Redis, a generated signing key) for probe checks. */

@@ -55,7 +55,7 @@ export interface MintOptions {
   signingKey?: CryptoKey | Uint8Array;
 }
 
-export type IssuerMode = 'ok' | 'down' | 'close' | 'hang';
+export type IssuerMode = 'ok' | 'down' | 'close' | 'hang' | 'garbage';
 
 export interface LegacyIssuerOptions {
   /** Algorithm of the initial key (default ES256). */
@@ -85,7 +85,7 @@ export interface LegacyIssuer {
   /** Publishes any JWK as is (e.g. a weak key made with node:crypto). */
   publish(jwk: JWK): void;
   unpublish(kid: string): void;
-  /** ok: normal; down: HTTP 500; close: drop the connection; hang: never answer. */
+  /** ok: normal; down: HTTP 500; close: drop the connection; hang: never answer; garbage: a 200 that is not JSON. */
   setMode(mode: IssuerMode): void;
   /** Members merged into the discovery document (e.g. a wrong `issuer`). */
   setDiscovery(overrides: Record<string, unknown>): void;
@@ -123,6 +123,7 @@ export async function startLegacyIssuer(options: LegacyIssuerOptions = {}): Prom
     if (mode === 'hang') return; // left open; close() destroys it
     if (mode === 'close') return void req.socket.destroy();
     if (mode === 'down') return json(res, 500, { error: 'down' });
+    if (mode === 'garbage') return void res.writeHead(200, { 'content-type': 'application/json' }).end('<html>oops</html>');
     if (isJwks) return json(res, 200, { keys: published });
     if (isDiscovery) return json(res, 200, { issuer: url, jwks_uri: `${url}/keys`, ...discoveryOverrides });
     return json(res, 404, { error: 'not_found' });

@@ -106,6 +106,8 @@ export interface StackOptions {
   extraConfig?: Record<string, unknown>;
   /** The `device` section of the config (RFC 8628 figures and limits). */
   device?: Record<string, unknown>;
+  /** Redis stacks: another Redis than the shared one (e.g. a victim redis-server a fault test stops). */
+  redisUrl?: string;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -116,7 +118,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const config = validateConfig({
     issuer,
     server: { host: '127.0.0.1', port: bridgePort },
-    store: options.store === 'redis' ? { type: 'redis', url: REDIS_URL, keyPrefix } : { type: 'memory' },
+    store: options.store === 'redis' ? { type: 'redis', url: options.redisUrl ?? REDIS_URL, keyPrefix } : { type: 'memory' },
     logging: { level: options.logLevel ?? 'info' },
     ...(options.tokens && { tokens: options.tokens }),
     ...options.extraConfig,
@@ -149,7 +151,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await waf.close();
       await bridge.close();
       if (!options.legacy) await legacy.close();
-      if (options.store === 'redis' && !options.keyPrefix) await deleteKeys(keyPrefix);
+      if (options.store === 'redis' && !options.keyPrefix && !options.redisUrl) await deleteKeys(keyPrefix);
     },
   };
 }
@@ -158,8 +160,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
  * A second view on a Redis stack's data (its key prefix), for tests that check what was or was not written, or
  * change a user between logins. Close it when done.
  */
-export function openRedisStore(keyPrefix: string): { store: Store; users: UserDirectory; close(): Promise<void> } {
-  const store = createRedisStore({ url: REDIS_URL, keyPrefix, logger: silentLogger });
+export function openRedisStore(keyPrefix: string, url = REDIS_URL): { store: Store; users: UserDirectory; close(): Promise<void> } {
+  const store = createRedisStore({ url, keyPrefix, logger: silentLogger });
   const users = createUserDirectory({ store, clock: { now: () => Date.now() }, logger: silentLogger });
   return { store, users, close: () => store.close() };
 }

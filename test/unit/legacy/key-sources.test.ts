@@ -3,6 +3,7 @@ import { createManualClock } from '../../../src/clock.ts';
 import { ConfigError } from '../../../src/config/errors.ts';
 import { createLegacyVerifier, type LegacyVerification } from '../../../src/legacy/index.ts';
 import type { Logger } from '../../../src/observability/logger.ts';
+import { pollUntil } from '../../helpers/poll-until.ts';
 import { legacyTestIdp, startLegacyIssuer, type LegacyIssuer, type TestKey } from '../../helpers/legacy-issuer.ts';
 
 const T0 = Date.UTC(2030, 5, 1, 8, 0, 0);
@@ -24,7 +25,12 @@ function setup(issuer: LegacyIssuer, idp: Record<string, unknown> = {}) {
     const now = Math.floor(clock.now() / 1000);
     return issuer.mint({ sub: 'alice', iat: now, exp: now + 300, ...claims }, options);
   };
-  return { clock, log, verifier, mint };
+  /** Resolves once `count` fetch attempts have finished (refreshes past maxAge run in the background). */
+  const attempts = (count: number) =>
+    pollUntil(() => log.named('legacy.keys_fetched').length + log.named('legacy.keys_fetch_failed').length >= count, {
+      what: `${count} key fetch attempts`,
+    });
+  return { clock, log, verifier, mint, attempts };
 }
 
 const outcome = (result: LegacyVerification) => (result.ok ? 'accepted' : result.reason);
@@ -43,11 +49,13 @@ afterEach(() => {
 
 describe('keysEndpoint cache', () => {
   it('fetches once for many verifications, again after maxAge', async () => {
-    const { verifier, mint, clock, log } = setup(issuer);
+    const { verifier, mint, clock, log, attempts } = setup(issuer);
     for (let i = 0; i < 10; i++) expect(outcome(await verifier.verifyToken(await mint()))).toBe('accepted');
     expect(issuer.requests.jwks).toBe(1);
     clock.advance(keysCache.maxAgeSeconds * 1000);
+    // Past maxAge the cached keys serve at once while the refresh runs in the background.
     expect(outcome(await verifier.verifyToken(await mint()))).toBe('accepted');
+    await attempts(2);
     expect(issuer.requests.jwks).toBe(2);
     const fetched = log.named('legacy.keys_fetched');
     expect(fetched).toHaveLength(2);
@@ -128,7 +136,7 @@ describe('unknown kid', () => {
 
 describe('endpoint failures', () => {
   it('down with a warm cache: stale keys within the bound, keys_unavailable after it', async () => {
-    const { verifier, mint, clock, log } = setup(issuer);
+    const { verifier, mint, clock, log, attempts } = setup(issuer);
     expect(outcome(await verifier.verifyToken(await mint()))).toBe('accepted');
     issuer.setMode('down');
 
@@ -136,38 +144,41 @@ describe('endpoint failures', () => {
     const stale = await verifier.verifyToken(await mint());
     expect(outcome(stale)).toBe('accepted');
     expect(stale.checks.find((c) => c.name === 'key')!.detail).toMatch(/stale/);
+    await attempts(2);
     expect(issuer.requests.jwks).toBe(2);
     expect(log.named('legacy.keys_fetch_failed')).toHaveLength(1);
     expect(log.named('legacy.keys_stale')).toEqual([expect.objectContaining({ level: 'warn', idp: 'legacy' })]);
 
-    // No new attempt during the cooldown after a failure; stale keys still serve.
-    clock.advance(keysCache.cooldownSeconds * 1000 - 2000);
+    // No new attempt within the first retry delay (1 s) after a failure; stale keys still serve.
+    clock.advance(999);
     expect(outcome(await verifier.verifyToken(await mint()))).toBe('accepted');
     expect(issuer.requests.jwks).toBe(2);
 
     // Just inside the stale bound (another attempt fails), then just past it.
     clock.set(T0 + (keysCache.maxAgeSeconds + keysCache.staleIfErrorSeconds) * 1000 - 1000);
     expect(outcome(await verifier.verifyToken(await mint()))).toBe('accepted');
+    await attempts(3);
     expect(issuer.requests.jwks).toBe(3);
-    clock.advance(1000);
+    clock.advance(keysCache.cooldownSeconds * 1000);
     const expired = await verifier.verifyToken(await mint());
     expect(outcome(expired)).toBe('keys_unavailable');
     expect(expired.ok || expired.detail).toMatch(/stale bound/);
 
-    // Recovery: the next attempt after the cooldown succeeds.
+    // Recovery: the next attempt after the retry delay succeeds.
     issuer.setMode('ok');
     clock.advance(keysCache.cooldownSeconds * 1000);
     expect(outcome(await verifier.verifyToken(await mint()))).toBe('accepted');
   });
 
   it('concurrent requests during a failed refresh log one stale event', async () => {
-    const { verifier, mint, clock, log } = setup(issuer);
+    const { verifier, mint, clock, log, attempts } = setup(issuer);
     expect(outcome(await verifier.verifyToken(await mint()))).toBe('accepted');
     issuer.setMode('down');
     clock.advance(keysCache.maxAgeSeconds * 1000 + 1000);
     const token = await mint();
     const results = await Promise.all(Array.from({ length: 10 }, () => verifier.verifyToken(token)));
     expect(results.map(outcome)).toEqual(Array(10).fill('accepted'));
+    await attempts(2);
     expect(issuer.requests.jwks).toBe(2);
     expect(log.named('legacy.keys_stale')).toHaveLength(1);
   });

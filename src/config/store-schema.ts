@@ -50,7 +50,7 @@ export const storeSchema = z
       ctx.addIssue({ code: 'custom', path: ['sentinel', 'sentinels'], message: 'must all be redis:// or all rediss://' });
     }
     if (store.type === 'redis' && !store.url && !store.cluster && !store.sentinel) {
-      ctx.addIssue({ code: 'custom', path: ['url'], message: 'is required when store.type is "redis"'  });
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'is required when store.type is "redis"' });
     } else if (store.type === 'upstash' && !store.url) {
       ctx.addIssue({ code: 'custom', path: ['url'], message: 'is required when store.type is "upstash"' });
     }

@@ -97,7 +97,10 @@ function credentials(config: RedisConnectionConfig, endpoints: Endpoint[]): { us
 export function createTopologyClient(config: RedisConnectionConfig, overrides: RedisOptions = {}): Redis | Cluster {
   if (config.cluster !== undefined) {
     const nodes = config.cluster.nodes.map((node, i) => parseRedisUrl(node, `store.cluster.nodes[${i}]`));
-    const tls = tlsOptions(config, nodes.some((n) => n.tls));
+    const tls = tlsOptions(
+      config,
+      nodes.some((n) => n.tls),
+    );
     const { retryStrategy, ...redisOptions } = { ...REQUEST_PATH_REDIS_OPTIONS, ...overrides };
     return new Cluster(
       nodes.map(({ host, port }) => ({ host, port })),

@@ -148,7 +148,10 @@ function replicaWait(client: Redis | Cluster, wait: RedisStoreOptions['waitForRe
     if (writeError) throw writeError;
     const acked = Number(results[1]?.[1] ?? 0);
     if (acked < wait.replicas && !lagging) {
-      logger.warn({ event: 'store.replicas_behind', acked, expected: wait.replicas, timeoutMs: wait.timeoutMs }, 'fewer replicas than store.waitForReplicas acknowledged a write');
+      logger.warn(
+        { event: 'store.replicas_behind', acked, expected: wait.replicas, timeoutMs: wait.timeoutMs },
+        'fewer replicas than store.waitForReplicas acknowledged a write',
+      );
     } else if (acked >= wait.replicas && lagging) {
       logger.info({ event: 'store.replicas_caught_up', acked, expected: wait.replicas }, 'replicas acknowledge writes again');
     }

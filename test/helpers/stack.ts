@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import type { Clock } from '../../src/clock.ts';
 import { validateConfig } from '../../src/config/parse.ts';
 import type { Config } from '../../src/config/schema.ts';
@@ -13,10 +12,11 @@ import type { Store } from '../../src/storage/port.ts';
 import { createRedisStore } from '../../src/storage/redis.ts';
 import { Browser } from './browser.ts';
 import { startLegacyIssuer, type LegacyIssuer } from './legacy-issuer.ts';
+import { REDIS_URL, testRedisConnection } from './redis-target.ts';
 import { freePort } from './ports.ts';
 import { startWafProxy, type WafProxy } from './waf-proxy.ts';
 
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export { REDIS_URL };
 export const APP_CALLBACK = 'http://localhost:7001/callback';
 export const WEB_APP = { clientId: 'web-app', clientSecret: 'web-app-secret-0123456789', redirectUri: APP_CALLBACK };
 export const SPA = { clientId: 'spa', redirectUri: 'http://localhost:7002/callback' };
@@ -112,7 +112,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const config = validateConfig({
     issuer,
     server: { host: '127.0.0.1', port: bridgePort },
-    store: options.store === 'redis' ? { type: 'redis', url: REDIS_URL, keyPrefix } : { type: 'memory' },
+    store: options.store === 'redis' ? { type: 'redis', ...testRedisConnection(), keyPrefix } : { type: 'memory' },
     logging: { level: options.logLevel ?? 'info' },
     ...(options.tokens && { tokens: options.tokens }),
     identityProviders: [legacyIdpEntry(legacy, `http://127.0.0.1:${wafPort}/login/jwt`, options.idp), ...(options.extraIdps ?? [])],
@@ -153,23 +153,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
  * change a user between logins. Close it when done.
  */
 export function openRedisStore(keyPrefix: string): { store: Store; users: UserDirectory; close(): Promise<void> } {
-  const store = createRedisStore({ url: REDIS_URL, keyPrefix, logger: silentLogger });
+  const store = createRedisStore({ connection: testRedisConnection(), keyPrefix, logger: silentLogger });
   const users = createUserDirectory({ store, clock: { now: () => Date.now() }, logger: silentLogger });
   return { store, users, close: () => store.close() };
 }
 
-/** Removes every key under a test prefix. */
+/** Removes every key under a test prefix (on every master when the tests run on a Cluster). */
 export async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL, { lazyConnect: true });
-  await redis.connect();
+  const store = createRedisStore({ connection: testRedisConnection(), keyPrefix: prefix, logger: silentLogger });
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
+    for (const key of await store.list('')) await store.delete(key);
   } finally {
-    redis.disconnect();
+    await store.close();
   }
 }

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Cluster, Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configSecrets, createTopologyClient } from '../../../src/storage/redis-client.ts';
 
@@ -34,12 +34,16 @@ describe('createTopologyClient', () => {
       tls: { caFile: join(dir, 'ca.pem'), servername: 'redis.internal' },
     }) as Cluster;
     expect(client).toBeInstanceOf(Cluster);
-    expect(client.startupNodes).toEqual([
+    expect((client as unknown as { startupNodes: unknown }).startupNodes).toEqual([
       { host: '10.0.0.1', port: 6379 },
       { host: '10.0.0.2', port: 6379 },
     ]);
     expect(client.options.scaleReads).toBe('master');
-    expect(client.options.redisOptions).toMatchObject({ password: 'node-pw', tls: { ca: 'PEM-CA', servername: 'redis.internal' }, autoResendUnfulfilledCommands: false });
+    expect(client.options.redisOptions).toMatchObject({
+      password: 'node-pw',
+      tls: { ca: 'PEM-CA', servername: 'redis.internal' },
+      autoResendUnfulfilledCommands: false,
+    });
     expect(client.options.dnsLookup).toBeTypeOf('function');
   });
 
@@ -66,8 +70,8 @@ describe('createTopologyClient', () => {
   });
 
   it('collects every password for redaction, raw and percent-decoded', () => {
-    expect(
-      configSecrets({ cluster: { nodes: ['redis://:a%2Fb@h:1', 'redis://h:2'] }, password: 'explicit' }).sort(),
-    ).toEqual(['a%2Fb', 'a/b', 'explicit'].sort());
+    expect(configSecrets({ cluster: { nodes: ['redis://:a%2Fb@h:1', 'redis://h:2'] }, password: 'explicit' }).sort()).toEqual(
+      ['a%2Fb', 'a/b', 'explicit'].sort(),
+    );
   });
 });

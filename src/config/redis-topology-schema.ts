@@ -34,8 +34,9 @@ export const redisTlsSchema = z
   .strict();
 
 /**
- * `WAIT <replicas> <timeoutMs>` after each conditional write (code redemption, refresh rotation, auth-request steps,
- * first-login links): narrows — does not close — the window in which a failover loses an acknowledged write.
+ * `WAIT <replicas> <timeoutMs>` after every write (codes, refresh rotation, auth-request steps, first-login links); a
+ * write fewer replicas acknowledged fails the request (temporarily_unavailable), so a failover loses no write the
+ * bridge acted on — at the price of failing writes while replicas are missing or lagging (README "Scaling out").
  */
 export const redisWaitSchema = z
   .object({

@@ -71,7 +71,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     async set(key, value, opts) {
       const ttlMs = checkTtl(opts?.ttlMs);
       // Plain SET drops any previous TTL, matching the memory adapter.
-      await run('set', () => (ttlMs === undefined ? client.set(k(key), value) : client.set(k(key), value, 'PX', ttlMs)));
+      await run('set', () => durable((c) => (ttlMs === undefined ? c.set(k(key), value) : c.set(k(key), value, 'PX', ttlMs))));
     },
     async setIfAbsent(key, value, opts) {
       const ttlMs = checkTtl(opts?.ttlMs);
@@ -80,7 +80,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
       );
       return reply === 'OK';
     },
-    getAndDelete: (key) => run('getAndDelete', () => client.getdel(k(key))),
+    getAndDelete: (key) => run('getAndDelete', () => durable((c) => c.getdel(k(key)))),
     async compareAndSwap(key, expected, next, opts) {
       const ttlMs = checkTtl(opts?.ttlMs);
       const args = compareAndSwapArgs(expected, next, ttlMs);
@@ -88,7 +88,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
       return reply === 1;
     },
     async delete(key) {
-      return (await run('delete', () => client.del(k(key)))) > 0;
+      return (await run('delete', () => durable((c) => c.del(k(key))))) > 0;
     },
     async list(prefix) {
       const match = scanPattern(keyPrefix, prefix);
@@ -128,13 +128,17 @@ export function createRedisStore(options: RedisStoreOptions): Store {
 }
 
 /** The commands a conditional write uses; on a pipeline they queue (and return the pipeline) instead of sending. */
-type Commands = Pick<Redis, 'set'>;
+type Commands = Pick<Redis, 'set' | 'getdel' | 'del'>;
 
 /**
- * The conditional writes as they are, or — with `store.waitForReplicas` — each followed by `WAIT replicas timeoutMs`
- * in the same pipeline. A pipeline keeps WAIT on the connection (and, on Cluster, the node) that took the write:
- * WAIT has no key, so sent alone a Cluster client would route it to any node. WAIT does not undo a write that fewer
- * replicas acknowledged; the write stands (the request succeeds) and one warning is logged per lagging episode.
+ * Writes as they are, or — with `store.waitForReplicas` — each followed by `WAIT replicas timeoutMs` in the same
+ * pipeline. A pipeline keeps WAIT on the connection (and, on Cluster, the node) that took the write: WAIT has no key,
+ * so sent alone a Cluster client would route it to any node.
+ *
+ * A write that fewer replicas acknowledged in time is reported as failed (the request gets temporarily_unavailable),
+ * because a failover would lose it: an app must never hold a code, token or user id that the next master lacks. The
+ * write itself is not undone (Redis cannot), so a retried code or refresh token may then be seen as reused — the
+ * safe side. One warning is logged per lagging episode, not per write.
  */
 function replicaWait(client: Redis | Cluster, wait: RedisStoreOptions['waitForReplicas'], logger: Logger) {
   let lagging = false;
@@ -147,15 +151,18 @@ function replicaWait(client: Redis | Cluster, wait: RedisStoreOptions['waitForRe
     const [writeError, reply] = results[0] ?? [new Error('pipeline returned no reply')];
     if (writeError) throw writeError;
     const acked = Number(results[1]?.[1] ?? 0);
-    if (acked < wait.replicas && !lagging) {
-      logger.warn(
-        { event: 'store.replicas_behind', acked, expected: wait.replicas, timeoutMs: wait.timeoutMs },
-        'fewer replicas than store.waitForReplicas acknowledged a write',
-      );
-    } else if (acked >= wait.replicas && lagging) {
-      logger.info({ event: 'store.replicas_caught_up', acked, expected: wait.replicas }, 'replicas acknowledge writes again');
+    if (acked < wait.replicas) {
+      if (!lagging) {
+        logger.warn(
+          { event: 'store.replicas_behind', acked, expected: wait.replicas, timeoutMs: wait.timeoutMs },
+          'fewer replicas than store.waitForReplicas acknowledged a write: writes fail until they catch up',
+        );
+      }
+      lagging = true;
+      throw new Error(`${acked} of ${wait.replicas} replicas acknowledged the write within ${wait.timeoutMs} ms`);
     }
-    lagging = acked < wait.replicas;
+    if (lagging) logger.info({ event: 'store.replicas_caught_up', acked, expected: wait.replicas }, 'replicas acknowledge writes again');
+    lagging = false;
     return reply as T;
   };
 }

@@ -9,6 +9,7 @@ import { createPinoLogger } from '../../src/observability/pino.ts';
 import { SESSION_COOKIE } from '../../src/runtime/demo/legacy-app.ts';
 import { startNodeServer, type RunningServer } from '../../src/runtime/node.ts';
 import type { Store } from '../../src/storage/port.ts';
+import type { RedisConnectionConfig } from '../../src/storage/redis-client.ts';
 import { createRedisStore } from '../../src/storage/redis.ts';
 import { Browser } from './browser.ts';
 import { startLegacyIssuer, type LegacyIssuer } from './legacy-issuer.ts';
@@ -102,6 +103,8 @@ export interface StackOptions {
   extraIdps?: Record<string, unknown>[];
   /** The `tokens` section of the config (lifetimes). */
   tokens?: Record<string, unknown>;
+  /** Another Redis for a redis stack (e.g. a private Sentinel set) and other `store:` keys; its data is not swept. */
+  redis?: Record<string, unknown>;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -112,7 +115,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const config = validateConfig({
     issuer,
     server: { host: '127.0.0.1', port: bridgePort },
-    store: options.store === 'redis' ? { type: 'redis', ...testRedisConnection(), keyPrefix } : { type: 'memory' },
+    store: options.store === 'redis' ? { type: 'redis', ...(options.redis ?? testRedisConnection()), keyPrefix } : { type: 'memory' },
     logging: { level: options.logLevel ?? 'info' },
     ...(options.tokens && { tokens: options.tokens }),
     identityProviders: [legacyIdpEntry(legacy, `http://127.0.0.1:${wafPort}/login/jwt`, options.idp), ...(options.extraIdps ?? [])],
@@ -143,7 +146,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await waf.close();
       await bridge.close();
       if (!options.legacy) await legacy.close();
-      if (options.store === 'redis' && !options.keyPrefix) await deleteKeys(keyPrefix);
+      if (options.store === 'redis' && !options.keyPrefix && !options.redis) await deleteKeys(keyPrefix);
     },
   };
 }
@@ -153,7 +156,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
  * change a user between logins. Close it when done.
  */
 export function openRedisStore(keyPrefix: string): { store: Store; users: UserDirectory; close(): Promise<void> } {
-  const store = createRedisStore({ connection: testRedisConnection(), keyPrefix, logger: silentLogger });
+  return openRedisStoreOn(testRedisConnection(), keyPrefix);
+}
+
+/** {@link openRedisStore} on another Redis (e.g. a private Sentinel set). */
+export function openRedisStoreOn(connection: RedisConnectionConfig, keyPrefix: string): { store: Store; users: UserDirectory; close(): Promise<void> } {
+  const store = createRedisStore({ connection, keyPrefix, logger: silentLogger });
   const users = createUserDirectory({ store, clock: { now: () => Date.now() }, logger: silentLogger });
   return { store, users, close: () => store.close() };
 }

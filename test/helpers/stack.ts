@@ -15,6 +15,7 @@ import { Browser } from './browser.ts';
 import { startLegacyIssuer, type LegacyIssuer } from './legacy-issuer.ts';
 import { REDIS_URL, testRedisConnection } from './redis-target.ts';
 import { freePort } from './ports.ts';
+import { type RecordingProxy, startRecordingProxy } from './recording-proxy.ts';
 import { startWafProxy, type WafProxy } from './waf-proxy.ts';
 
 export { REDIS_URL };
@@ -75,6 +76,10 @@ export interface Stack {
   issuer: string;
   config: Config;
   bridge: RunningServer;
+  /** Every instance (`instances`); `bridge` is the first. */
+  bridges: RunningServer[];
+  /** The round-robin balancer in front of the instances (instances > 1): which instance served each request. */
+  balancer?: RecordingProxy;
   legacy: LegacyIssuer;
   waf: WafProxy;
   /** The Redis key prefix of this stack's data (redis stacks). */
@@ -103,6 +108,11 @@ export interface StackOptions {
   extraIdps?: Record<string, unknown>[];
   /** The `tokens` section of the config (lifetimes). */
   tokens?: Record<string, unknown>;
+  /**
+   * Bridge instances behind one round-robin load balancer (default 1: no balancer). The issuer is the balancer's URL,
+   * so each request of one login may land on another instance, as behind a real load balancer.
+   */
+  instances?: number;
   /** Another Redis for a redis stack (e.g. a private Sentinel set) and other `store:` keys; its data is not swept. */
   redis?: Record<string, unknown>;
 }
@@ -123,10 +133,23 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   });
   const { logs, destination } = captureLogs();
   const logger = createLogger(createPinoLogger, config, { destination });
-  const bridge = await startNodeServer({ config, logger, ...(options.clock && { clock: options.clock }) });
+  const count = options.instances ?? 1;
+  const clock = options.clock && { clock: options.clock };
+  const bridges =
+    count === 1
+      ? [await startNodeServer({ config, logger, ...clock })]
+      : await Promise.all(Array.from({ length: count }, () => startNodeServer({ config, logger, ...clock, port: 0 })));
+  const bridge = bridges[0]!;
+  const balancer =
+    count === 1
+      ? undefined
+      : await startRecordingProxy(
+          bridges.map((b) => b.url),
+          { port: bridgePort },
+        );
   const waf = await startWafProxy({
     port: wafPort,
-    upstream: bridge.url,
+    upstream: balancer?.url ?? bridge.url,
     headerName: LEGACY_HEADER,
     ...(options.wafHeaders && { addHeaders: options.wafHeaders }),
   });
@@ -135,6 +158,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     issuer,
     config,
     bridge,
+    bridges,
+    ...(balancer && { balancer }),
     legacy,
     waf,
     keyPrefix,
@@ -144,7 +169,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     async close() {
       await waf.close();
-      await bridge.close();
+      await balancer?.close();
+      await Promise.all(bridges.map((b) => b.close()));
       if (!options.legacy) await legacy.close();
       if (options.store === 'redis' && !options.keyPrefix && !options.redis) await deleteKeys(keyPrefix);
     },

@@ -47,7 +47,7 @@ describe('three bridge instances on one Redis behind a round-robin balancer', ()
     const sub = `newcomer-${crypto.randomUUID()}`;
     const [usersBefore, linksBefore] = [await redis.store.list('user:'), await redis.store.list('link:')];
     const subs = await Promise.all(
-      Array.from({ length: 30 }, async (_, i) => {
+      Array.from({ length: 30 }, async () => {
         const { code, verifier } = await obtainCode(stack, await stack.browser(sub, { email: `${sub}@example.com` }), WEB_APP);
         const response = await redeemCode(stack, WEB_APP, code, verifier);
         expect(response.status).toBe(200);

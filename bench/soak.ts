@@ -1,5 +1,5 @@
 /**
- * `npm run soak [-- --duration 5m --rate 40 --redis redis://127.0.0.1:6379]`: a bounded soak of a real bridge
+ * `npm run soak [-- --duration 5m --rate 40 --warmup 60s --users 500 --redis redis://127.0.0.1:6379]`: a bounded soak of a real bridge
  * (`jwt-idp-bridge serve` in a child process) on a real Redis. Mixed traffic — first and repeat logins, refreshes,
  * userinfo, introspection, and bad tokens — at a fixed arrival rate for the given time. Reports errors by kind,
  * latency percentiles per kind, the child's RSS at start (after warm-up), middle and end, and Redis memory per user
@@ -23,6 +23,8 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '40' },
     redis: { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
     users: { type: 'string', default: '500' },
+    /** Time before RSS is measured (default: a fifth of the duration, at most 60 s): V8 sizes its heap up first. */
+    warmup: { type: 'string' },
   },
 });
 
@@ -36,7 +38,8 @@ const durationMs = duration(values.duration);
 const rate = Number(values.rate);
 const userPool = Number(values.users);
 if (!(rate > 0 && rate <= 2_000)) throw new Error('--rate: requests per second, 1..2000');
-const warmupMs = Math.min(30_000, durationMs * 0.2);
+const warmupMs = values.warmup === undefined ? Math.min(60_000, durationMs * 0.2) : duration(values.warmup);
+if (!(warmupMs < durationMs)) throw new Error('--warmup must be shorter than --duration');
 
 // ---------------------------------------------------------------------------------------------------------------
 // The bridge under test
@@ -298,23 +301,20 @@ try {
   console.log(
     `soak: ${durationMs / 1000} s at ${rate} req/s against ${issuer} (bridge pid ${child.pid}), Redis prefix ${keyPrefix}, warm-up ${warmupMs / 1000} s`,
   );
-  const rss: { at: string; mib: number }[] = [];
+  // RSS sampled every second after warm-up; start, middle and end are the medians of the first, middle and last
+  // tenth of the samples, so one GC cycle caught at the wrong moment does not decide the verdict.
+  const samples: number[] = [];
+  let nextSample = 0;
   const startedAt = Date.now();
   const inFlight = new Set<Promise<void>>();
   let sent = 0;
   let dropped = 0;
-  let rssWarm = false;
-  let rssMiddle = false;
   // Open loop: one arrival every 1/rate s, whatever the latency (capped so a stalled bridge cannot exhaust the soak).
   while (Date.now() - startedAt < durationMs) {
     const elapsed = Date.now() - startedAt;
-    if (!rssWarm && elapsed >= warmupMs) {
-      rss.push({ at: 'start (after warm-up)', mib: rssMiB() });
-      rssWarm = true;
-    }
-    if (!rssMiddle && elapsed >= warmupMs + (durationMs - warmupMs) / 2) {
-      rss.push({ at: 'middle', mib: rssMiB() });
-      rssMiddle = true;
+    if (elapsed >= warmupMs && elapsed >= nextSample) {
+      samples.push(rssMiB());
+      nextSample = elapsed + 1_000;
     }
     const due = Math.floor((elapsed / 1000) * rate);
     while (sent < due) {
@@ -334,7 +334,15 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   await Promise.all(inFlight);
-  rss.push({ at: 'end', mib: rssMiB() });
+  const window = Math.max(1, Math.floor(samples.length / 10));
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+  const middleAt = Math.max(0, Math.floor(samples.length / 2 - window / 2));
+  const rss = [
+    { at: 'start (after warm-up)', mib: median(samples.slice(0, window)) },
+    { at: 'middle', mib: median(samples.slice(middleAt, middleAt + window)) },
+    { at: 'end', mib: median(samples.slice(-window)) },
+    { at: 'max', mib: Math.max(...samples) },
+  ];
 
   // A brand-new person (user record and (idp, sub) link), then what each sign-in adds (auth request, code, grant…).
   const firstLogin = await bytesAdded(redis, () => login(`soak-sizing-${randomBytes(4).toString('hex')}`));
@@ -368,6 +376,7 @@ try {
   else console.table([...errors].map(([kind, count]) => ({ kind, count })));
   console.log('\nbridge RSS');
   console.table(rss.map((r) => ({ at: r.at, MiB: r.mib.toFixed(1) })));
+  console.log(`samples (MiB, 1/s): ${samples.map((mib) => mib.toFixed(0)).join(' ')}`);
   console.log('\nRedis memory (MEMORY USAGE)');
   console.table([
     {
@@ -385,7 +394,7 @@ try {
   ]);
   console.log(`users in the store: ${users}; Redis used_memory: ${/used_memory_human:(\S+)/.exec(info)?.[1]}`);
 
-  const growth = rss[0] ? (rss.at(-1)!.mib - rss[0].mib) / rss[0].mib : 0;
+  const growth = rss[0]!.mib > 0 ? (rss[2]!.mib - rss[0]!.mib) / rss[0]!.mib : 0;
   console.log(`\nRSS growth after warm-up: ${(growth * 100).toFixed(1)} % (limit 20 %)`);
   if (serverErrors > 0) {
     console.log(`FAIL: ${serverErrors} responses ≥ 500`);

@@ -24,7 +24,7 @@ export interface RedisStoreOptions {
   url?: string;
   /** The topology from `store:` (url, cluster or sentinel, credentials, TLS). */
   connection?: RedisConnectionConfig;
-  /** Opt-in `WAIT replicas timeoutMs` after every conditional write that succeeded (store.waitForReplicas). */
+  /** Opt-in `WAIT replicas timeoutMs` after every write; a shortfall fails the write (store.waitForReplicas). */
   waitForReplicas?: { replicas: number; timeoutMs: number } | undefined;
   /** An existing client; the caller keeps ownership (close() does not quit it). */
   client?: Redis | Cluster;

@@ -4,6 +4,8 @@
  */
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/observability/logger.ts';
+import { createRedisStore } from '../../src/storage/redis.ts';
 import { completeSignIn } from '../helpers/app-client.ts';
 import { keySlot } from '../helpers/key-slot.ts';
 import { testRedisConnection } from '../helpers/redis-target.ts';
@@ -29,6 +31,23 @@ describe('Redis Cluster: keys and slots', () => {
     const master = admin.nodes('master')[0]!;
     for (const key of [`${stack.keyPrefix}user:x`, 'a{}b{c}', '{user1000}.following', 'foo{}{bar}', 'foo{{bar}}zap', 'ünï{cødé}']) {
       expect(keySlot(key), key).toBe(await master.cluster('KEYSLOT', key));
+    }
+  });
+
+  it('waitForReplicas works through Cluster pipelines, scripts included (no replicas here: every write falls short)', async () => {
+    const keyPrefix = `test:wait:${crypto.randomUUID()}:`;
+    const store = createRedisStore({ connection: testRedisConnection(), keyPrefix, logger: silentLogger, waitForReplicas: { replicas: 1, timeoutMs: 20 } });
+    try {
+      // Keys on different masters: a CROSSSLOT, MOVED or NOSCRIPT problem in the pipeline would show as another error.
+      for (const key of ['a', 'b', 'c', 'd', 'e']) {
+        await expect(store.set(key, 'v')).rejects.toThrow(/0 of 1 replicas acknowledged the write/);
+        await expect(store.compareAndSwap(key, 'v', 'w')).rejects.toThrow(/0 of 1 replicas acknowledged the write/);
+        expect(await store.get(key)).toBe('w');
+      }
+    } finally {
+      const plain = createRedisStore({ connection: testRedisConnection(), keyPrefix, logger: silentLogger });
+      for (const key of await plain.list('')) await plain.delete(key);
+      await Promise.all([store.close(), plain.close()]);
     }
   });
 });

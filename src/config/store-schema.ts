@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { redisTopologyFields } from './redis-topology-schema.ts';
 import { checkSecureUrl } from './urls.ts';
 
 /**
@@ -20,6 +21,8 @@ export const storeSchema = z
       .optional(),
     /** durable-object: how many objects the keys are spread over (default 32); fixed for the life of the data. */
     shards: z.number().int().min(1).max(1024).optional(),
+    /** redis: cluster | sentinel (instead of url), username/password, tls, waitForReplicas (redis-topology-schema.ts). */
+    ...redisTopologyFields,
   })
   .strict()
   .prefault({})
@@ -33,8 +36,23 @@ export const storeSchema = z
     only('token', ['upstash']);
     only('binding', ['durable-object']);
     only('shards', ['durable-object']);
-    if ((store.type === 'redis' || store.type === 'upstash') && !store.url) {
-      ctx.addIssue({ code: 'custom', path: ['url'], message: `is required when store.type is "${store.type}"` });
+    for (const key of ['cluster', 'sentinel', 'username', 'password', 'tls', 'waitForReplicas'] as const) {
+      if (store[key] !== undefined && store.type !== 'redis') ctx.addIssue({ code: 'custom', path: [key], message: 'applies only to store.type "redis"' });
+    }
+    const topologies = (['url', 'cluster', 'sentinel'] as const).filter((key) => store[key] !== undefined);
+    if (store.type === 'redis' && topologies.length > 1) {
+      ctx.addIssue({ code: 'custom', path: [topologies[1]!], message: `give one of url, cluster or sentinel, not ${topologies.join(' and ')}` });
+    }
+    if (store.type === 'redis' && store.cluster && new Set(store.cluster.nodes.map((node) => node.split(':')[0])).size > 1) {
+      ctx.addIssue({ code: 'custom', path: ['cluster', 'nodes'], message: 'must all be redis:// or all rediss://' });
+    }
+    if (store.type === 'redis' && store.sentinel && new Set(store.sentinel.sentinels.map((node) => node.split(':')[0])).size > 1) {
+      ctx.addIssue({ code: 'custom', path: ['sentinel', 'sentinels'], message: 'must all be redis:// or all rediss://' });
+    }
+    if (store.type === 'redis' && !store.url && !store.cluster && !store.sentinel) {
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'is required when store.type is "redis"' });
+    } else if (store.type === 'upstash' && !store.url) {
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'is required when store.type is "upstash"' });
     }
     if (store.type === 'redis' && store.url && !/^rediss?:\/\//.test(store.url)) {
       ctx.addIssue({ code: 'custom', path: ['url'], message: 'must be a redis:// or rediss:// URL' });

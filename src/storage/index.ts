@@ -18,9 +18,10 @@ export function createStore(config: Config['store'], deps: { clock: Clock; logge
     case 'memory':
       return createMemoryStore({ clock: deps.clock, keyPrefix: config.keyPrefix });
     case 'redis':
-      if (config.url === undefined) throw new TypeError('store.url is required when store.type is "redis"');
+      if (config.url === undefined && !config.cluster && !config.sentinel) throw new TypeError('store.url is required when store.type is "redis"');
       return createRedisStore({
-        url: config.url,
+        connection: config,
+        waitForReplicas: config.waitForReplicas,
         keyPrefix: config.keyPrefix,
         logger: deps.logger.child({ component: 'store' }),
       });

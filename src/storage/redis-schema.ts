@@ -51,3 +51,17 @@ export function compareAndSwapArgs(expected: string, next: string | null, ttlMs:
   const mode = next === null ? 'delete' : ttlMs === undefined ? 'keep' : 'px';
   return [expected, mode, next ?? '', String(ttlMs ?? 0)];
 }
+
+/**
+ * Every Lua script the Redis adapters define, with how many keys it takes. On Cluster all keys of one script must
+ * hash to one slot (else CROSSSLOT): a script with more than one key lists, in `sampleKeys`, the keys it is called
+ * with for an example id, so test/unit/storage/redis-slots.test.ts can check they share a hash tag.
+ */
+export interface RedisScript {
+  name: string;
+  lua: string;
+  numberOfKeys: number;
+  sampleKeys?: (keyPrefix: string, id: string) => string[];
+}
+
+export const REDIS_SCRIPTS: readonly RedisScript[] = [{ name: 'jibCompareAndSwap', lua: COMPARE_AND_SWAP_LUA, numberOfKeys: 1 }];

@@ -1,9 +1,11 @@
-import { Redis, type Cluster, type RedisOptions } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.ts';
 import { createOutageGuard } from './outage.ts';
 import { checkTtl, type Store } from './port.ts';
-import { COMPARE_AND_SWAP_LUA, compareAndSwapArgs, prefixHasHashTag, redisKey, SCAN_COUNT, scanPattern } from './redis-schema.ts';
+import { configSecrets, createTopologyClient, type RedisConnectionConfig } from './redis-client.ts';
+import { compareAndSwapArgs, REDIS_SCRIPTS, prefixHasHashTag, redisKey, SCAN_COUNT, scanPattern } from './redis-schema.ts';
 
+export { createRedisClient, REQUEST_PATH_REDIS_OPTIONS } from './redis-client.ts';
 export { escapeGlob } from './redis-schema.ts';
 
 /**
@@ -13,60 +15,17 @@ export { escapeGlob } from './redis-schema.ts';
  * Worker instances can share one Redis.
  */
 
-const COMPARE_AND_SWAP = 'jibCompareAndSwap';
-
 interface WithCompareAndSwap {
   jibCompareAndSwap(key: string, ...args: [expected: string, mode: string, next: string, ttlMs: string]): Promise<number>;
 }
 
-/**
- * Client options for a request path: fail within about two seconds instead of queueing for ever.
- * - `enableOfflineQueue` stays on: commands issued before 'ready' (e.g. a request during startup) wait for the
- *   connection instead of failing; `commandTimeout` and `maxRetriesPerRequest` bound that wait.
- * - `autoResendUnfulfilledCommands: false`: a CAS or GETDEL whose reply was lost may already have run; resending it
- *   would report "lost the race" for our own win (and e.g. revoke a refresh family). Failing is the safe answer.
- * - Reconnect backoff is capped at 1 s so the store is usable again soon after Redis comes back.
- */
-export const REQUEST_PATH_REDIS_OPTIONS: RedisOptions = {
-  maxRetriesPerRequest: 1,
-  commandTimeout: 2_000,
-  connectTimeout: 5_000,
-  autoResendUnfulfilledCommands: false,
-  retryStrategy: (times) => Math.min(50 * 2 ** (times - 1), 1_000),
-};
-
-/**
- * A standalone client from a `redis://` or `rediss://` URL (user, password, host, port, `/db`; query options are
- * ignored so the URL cannot override the request-path options). Errors never echo the URL: it may hold a password.
- * TODO: Sentinel (`failoverDetector: true`, STORAGE.md "Topologies") and Cluster (`new Cluster(nodes, { redisOptions
- * })`) need their own config shape; `createRedisStore` already accepts an injected Cluster client.
- */
-export function createRedisClient(url: string, overrides: RedisOptions = {}): Redis {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new TypeError('store.url is not a valid URL');
-  }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new TypeError('store.url must be a redis:// or rediss:// URL');
-  }
-  const db = parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : 0;
-  if (!Number.isInteger(db) || db < 0) throw new TypeError('store.url has an invalid database number');
-  return new Redis({
-    host: parsed.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1',
-    port: parsed.port ? Number(parsed.port) : 6379,
-    username: parsed.username ? decodeURIComponent(parsed.username) : undefined,
-    password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
-    db,
-    ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
-    ...REQUEST_PATH_REDIS_OPTIONS,
-    ...overrides,
-  });
-}
-
 export interface RedisStoreOptions {
+  /** A standalone Redis (shorthand for `connection: { url }`). */
   url?: string;
+  /** The topology from `store:` (url, cluster or sentinel, credentials, TLS). */
+  connection?: RedisConnectionConfig;
+  /** Opt-in `WAIT replicas timeoutMs` after every write; a shortfall fails the write (store.waitForReplicas). */
+  waitForReplicas?: { replicas: number; timeoutMs: number } | undefined;
   /** An existing client; the caller keeps ownership (close() does not quit it). */
   client?: Redis | Cluster;
   keyPrefix: string;
@@ -76,15 +35,17 @@ export interface RedisStoreOptions {
 export function createRedisStore(options: RedisStoreOptions): Store {
   const { keyPrefix, logger } = options;
   const owned = options.client === undefined;
-  if (options.client === undefined && options.url === undefined) throw new TypeError('a url or a client is required');
-  const client = options.client ?? createRedisClient(options.url as string);
+  const connection: RedisConnectionConfig = options.connection ?? { url: options.url };
+  if (options.client === undefined && connection.url === undefined && !connection.cluster && !connection.sentinel) {
+    throw new TypeError('a url, a topology or a client is required');
+  }
+  const client = options.client ?? createTopologyClient(connection);
   if (prefixHasHashTag(keyPrefix)) {
     logger.warn({ event: 'store.redis_prefix_hash_tag', keyPrefix }, 'key prefix contains a hash tag');
   }
-  const secrets = secretsOf(options.url, client);
+  const secrets = [...configSecrets(connection), ...clientSecrets(client)];
   const redact = (text: string) => redactSecrets(text, secrets);
-  client.defineCommand(COMPARE_AND_SWAP, { numberOfKeys: 1, lua: COMPARE_AND_SWAP_LUA });
-  const cas = client as unknown as WithCompareAndSwap;
+  for (const script of REDIS_SCRIPTS) client.defineCommand(script.name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
 
   const guard = createOutageGuard({
     store: 'redis',
@@ -101,6 +62,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   client.on('error', onError);
   client.on('ready', onReady);
   const run = guard.run;
+  const durable = replicaWait(client, options.waitForReplicas, logger);
   let closed = false;
   const k = (key: string) => redisKey(keyPrefix, key);
 
@@ -109,21 +71,24 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     async set(key, value, opts) {
       const ttlMs = checkTtl(opts?.ttlMs);
       // Plain SET drops any previous TTL, matching the memory adapter.
-      await run('set', () => (ttlMs === undefined ? client.set(k(key), value) : client.set(k(key), value, 'PX', ttlMs)));
+      await run('set', () => durable((c) => (ttlMs === undefined ? c.set(k(key), value) : c.set(k(key), value, 'PX', ttlMs))));
     },
     async setIfAbsent(key, value, opts) {
       const ttlMs = checkTtl(opts?.ttlMs);
-      const reply = await run('setIfAbsent', () => (ttlMs === undefined ? client.set(k(key), value, 'NX') : client.set(k(key), value, 'PX', ttlMs, 'NX')));
+      const reply = await run('setIfAbsent', () =>
+        durable((c) => (ttlMs === undefined ? c.set(k(key), value, 'NX') : c.set(k(key), value, 'PX', ttlMs, 'NX'))),
+      );
       return reply === 'OK';
     },
-    getAndDelete: (key) => run('getAndDelete', () => client.getdel(k(key))),
+    getAndDelete: (key) => run('getAndDelete', () => durable((c) => c.getdel(k(key)))),
     async compareAndSwap(key, expected, next, opts) {
       const ttlMs = checkTtl(opts?.ttlMs);
-      const reply = await run('compareAndSwap', () => cas.jibCompareAndSwap(k(key), ...compareAndSwapArgs(expected, next, ttlMs)));
+      const args = compareAndSwapArgs(expected, next, ttlMs);
+      const reply = await run('compareAndSwap', () => durable((c) => (c as unknown as WithCompareAndSwap).jibCompareAndSwap(k(key), ...args)));
       return reply === 1;
     },
     async delete(key) {
-      return (await run('delete', () => client.del(k(key)))) > 0;
+      return (await run('delete', () => durable((c) => c.del(k(key))))) > 0;
     },
     async list(prefix) {
       const match = scanPattern(keyPrefix, prefix);
@@ -162,16 +127,50 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   };
 }
 
-function secretsOf(url: string | undefined, client: Redis | Cluster): string[] {
+/** The commands a conditional write uses; on a pipeline they queue (and return the pipeline) instead of sending. */
+type Commands = Pick<Redis, 'set' | 'getdel' | 'del'>;
+
+/**
+ * Writes as they are, or — with `store.waitForReplicas` — each followed by `WAIT replicas timeoutMs` in the same
+ * pipeline. A pipeline keeps WAIT on the connection (and, on Cluster, the node) that took the write: WAIT has no key,
+ * so sent alone a Cluster client would route it to any node.
+ *
+ * A write that fewer replicas acknowledged in time is reported as failed (the request gets temporarily_unavailable),
+ * because a failover would lose it: an app must never hold a code, token or user id that the next master lacks. The
+ * write itself is not undone (Redis cannot), so a retried code or refresh token may then be seen as reused — the
+ * safe side. One warning is logged per lagging episode, not per write.
+ */
+function replicaWait(client: Redis | Cluster, wait: RedisStoreOptions['waitForReplicas'], logger: Logger) {
+  let lagging = false;
+  return async <T>(write: (commands: Commands) => Promise<T>): Promise<T> => {
+    if (wait === undefined) return write(client);
+    const pipeline = client.pipeline();
+    write(pipeline as unknown as Commands); // queued (returns the pipeline, not a promise); the reply comes from exec()
+    pipeline.wait(wait.replicas, wait.timeoutMs);
+    const results = (await pipeline.exec()) ?? [];
+    const [writeError, reply] = results[0] ?? [new Error('pipeline returned no reply')];
+    if (writeError) throw writeError;
+    const acked = Number(results[1]?.[1] ?? 0);
+    if (acked < wait.replicas) {
+      if (!lagging) {
+        logger.warn(
+          { event: 'store.replicas_behind', acked, expected: wait.replicas, timeoutMs: wait.timeoutMs },
+          'fewer replicas than store.waitForReplicas acknowledged a write: writes fail until they catch up',
+        );
+      }
+      lagging = true;
+      throw new Error(`${acked} of ${wait.replicas} replicas acknowledged the write within ${wait.timeoutMs} ms`);
+    }
+    if (lagging) logger.info({ event: 'store.replicas_caught_up', acked, expected: wait.replicas }, 'replicas acknowledge writes again');
+    lagging = false;
+    return reply as T;
+  };
+}
+
+function clientSecrets(client: Redis | Cluster): string[] {
   const secrets: string[] = [];
-  if (url !== undefined) {
-    try {
-      const password = new URL(url).password;
-      if (password) secrets.push(password, decodeURIComponent(password));
-    } catch {} // an unparsable URL was already rejected by createRedisClient
-  }
-  const options = client.options as { password?: unknown; redisOptions?: { password?: unknown } };
-  for (const password of [options.password, options.redisOptions?.password]) {
+  const options = client.options as { password?: unknown; sentinelPassword?: unknown; redisOptions?: { password?: unknown } };
+  for (const password of [options.password, options.sentinelPassword, options.redisOptions?.password]) {
     if (typeof password === 'string' && password) secrets.push(password);
   }
   return secrets;

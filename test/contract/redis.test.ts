@@ -1,24 +1,26 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { silentLogger } from '../../src/observability/logger.ts';
 import { createRedisStore } from '../../src/storage/redis.ts';
+import { createTopologyClient } from '../../src/storage/redis-client.ts';
+import { testRedisConnection } from '../helpers/redis-target.ts';
 import { redisTtlHarness } from './redis-ttl.ts';
 import { describeStoreContract } from './store-contract.ts';
 
-const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+// The shared standalone Redis in `npm test`; a private 3-master Redis Cluster in `npm run test:cluster`.
+const connection = testRedisConnection();
 
-describeStoreContract('redis', async () => {
+describeStoreContract(connection.cluster ? 'redis cluster' : 'redis', async () => {
   // A random prefix per test keeps parallel runs apart; its glob characters check that SCAN MATCH escapes it.
   const keyPrefix = `test:${randomBytes(6).toString('hex')}:*[?]:`;
-  const store = createRedisStore({ url, keyPrefix, logger: silentLogger });
-  const peer = createRedisStore({ url, keyPrefix, logger: silentLogger }); // its own connection
-  const admin = new Redis(url);
+  const store = createRedisStore({ connection, keyPrefix, logger: silentLogger });
+  const peer = createRedisStore({ connection, keyPrefix, logger: silentLogger }); // its own connection
+  const admin = createTopologyClient(connection);
   return {
     store,
     peer,
     ...redisTtlHarness(admin, keyPrefix),
     async cleanup() {
-      const sweeper = createRedisStore({ url, keyPrefix, logger: silentLogger });
+      const sweeper = createRedisStore({ connection, keyPrefix, logger: silentLogger });
       for (const key of await sweeper.list('')) await sweeper.delete(key);
       await Promise.all([store.close(), peer.close(), sweeper.close(), admin.quit()]);
     },

@@ -1,7 +1,8 @@
 /**
  * A transparent HTTP recorder on loopback: logs each request exactly as it arrived (raw request target, header lines
  * with their repetitions) and forwards it unchanged to `upstream`, passing the response back unchanged. Put it
- * between a real proxy under test (nginx) and the bridge to see what the proxy really sent.
+ * between a real proxy under test (nginx) and the bridge to see what the proxy really sent. Given several upstreams it
+ * is also a round-robin load balancer (each request to the next one), recording which upstream served each request.
  */
 import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +14,8 @@ export interface RecordedRequest {
   /** Every value of a header, by lower-case name, in arrival order ([] when absent). */
   header(name: string): string[];
   remoteAddress: string | undefined;
+  /** The index of the upstream the request was forwarded to (recording proxy only). */
+  upstream?: number;
 }
 
 export interface RecordingProxy {
@@ -40,11 +43,14 @@ export function recordRequest(req: IncomingMessage): RecordedRequest {
   };
 }
 
-export async function startRecordingProxy(upstream: string): Promise<RecordingProxy> {
-  const target = new URL(upstream);
+export async function startRecordingProxy(upstream: string | string[], options: { port?: number } = {}): Promise<RecordingProxy> {
+  const targets = (Array.isArray(upstream) ? upstream : [upstream]).map((url) => new URL(url));
   const requests: RecordedRequest[] = [];
+  let turn = 0;
   const server = createServer((req, res) => {
-    requests.push(recordRequest(req));
+    const index = turn++ % targets.length;
+    const target = targets[index]!;
+    requests.push({ ...recordRequest(req), upstream: index });
     const headers: [string, string][] = [];
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
       const name = req.rawHeaders[i]!;
@@ -68,7 +74,7 @@ export async function startRecordingProxy(upstream: string): Promise<RecordingPr
     });
     req.pipe(forward);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,

@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import type { Clock } from '../../src/clock.ts';
 import { validateConfig } from '../../src/config/parse.ts';
 import type { Config } from '../../src/config/schema.ts';
@@ -10,13 +9,16 @@ import { createPinoLogger } from '../../src/observability/pino.ts';
 import { SESSION_COOKIE } from '../../src/runtime/demo/legacy-app.ts';
 import { startNodeServer, type RunningServer } from '../../src/runtime/node.ts';
 import type { Store } from '../../src/storage/port.ts';
+import type { RedisConnectionConfig } from '../../src/storage/redis-client.ts';
 import { createRedisStore } from '../../src/storage/redis.ts';
 import { Browser } from './browser.ts';
 import { startLegacyIssuer, type LegacyIssuer } from './legacy-issuer.ts';
+import { REDIS_URL, testRedisConnection } from './redis-target.ts';
 import { freePort } from './ports.ts';
+import { type RecordingProxy, startRecordingProxy } from './recording-proxy.ts';
 import { startWafProxy, type WafProxy } from './waf-proxy.ts';
 
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export { REDIS_URL };
 export const APP_CALLBACK = 'http://localhost:7001/callback';
 export const WEB_APP = { clientId: 'web-app', clientSecret: 'web-app-secret-0123456789', redirectUri: APP_CALLBACK };
 export const SPA = { clientId: 'spa', redirectUri: 'http://localhost:7002/callback' };
@@ -74,6 +76,10 @@ export interface Stack {
   issuer: string;
   config: Config;
   bridge: RunningServer;
+  /** Every instance (`instances`); `bridge` is the first. */
+  bridges: RunningServer[];
+  /** The round-robin balancer in front of the instances (instances > 1): which instance served each request. */
+  balancer?: RecordingProxy;
   legacy: LegacyIssuer;
   waf: WafProxy;
   /** The Redis key prefix of this stack's data (redis stacks). */
@@ -108,6 +114,13 @@ export interface StackOptions {
   device?: Record<string, unknown>;
   /** Redis stacks: another Redis than the shared one (e.g. a victim redis-server a fault test stops). */
   redisUrl?: string;
+  /**
+   * Bridge instances behind one round-robin load balancer (default 1: no balancer). The issuer is the balancer's URL,
+   * so each request of one login may land on another instance, as behind a real load balancer.
+   */
+  instances?: number;
+  /** Another Redis for a redis stack (e.g. a private Sentinel set) and other `store:` keys; its data is not swept. */
+  redis?: Record<string, unknown>;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -118,7 +131,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const config = validateConfig({
     issuer,
     server: { host: '127.0.0.1', port: bridgePort },
-    store: options.store === 'redis' ? { type: 'redis', url: options.redisUrl ?? REDIS_URL, keyPrefix } : { type: 'memory' },
+    store:
+      options.store === 'redis'
+        ? { type: 'redis', ...(options.redisUrl ? { url: options.redisUrl } : (options.redis ?? testRedisConnection())), keyPrefix }
+        : { type: 'memory' },
     logging: { level: options.logLevel ?? 'info' },
     ...(options.tokens && { tokens: options.tokens }),
     ...options.extraConfig,
@@ -128,10 +144,23 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   });
   const { logs, destination } = captureLogs();
   const logger = createLogger(createPinoLogger, config, { destination });
-  const bridge = await startNodeServer({ config, logger, ...(options.clock && { clock: options.clock }) });
+  const count = options.instances ?? 1;
+  const clock = options.clock && { clock: options.clock };
+  const bridges =
+    count === 1
+      ? [await startNodeServer({ config, logger, ...clock })]
+      : await Promise.all(Array.from({ length: count }, () => startNodeServer({ config, logger, ...clock, port: 0 })));
+  const bridge = bridges[0]!;
+  const balancer =
+    count === 1
+      ? undefined
+      : await startRecordingProxy(
+          bridges.map((b) => b.url),
+          { port: bridgePort },
+        );
   const waf = await startWafProxy({
     port: wafPort,
-    upstream: bridge.url,
+    upstream: balancer?.url ?? bridge.url,
     headerName: LEGACY_HEADER,
     ...(options.wafHeaders && { addHeaders: options.wafHeaders }),
   });
@@ -140,6 +169,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     issuer,
     config,
     bridge,
+    bridges,
+    ...(balancer && { balancer }),
     legacy,
     waf,
     keyPrefix,
@@ -149,9 +180,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     async close() {
       await waf.close();
-      await bridge.close();
+      await balancer?.close();
+      await Promise.all(bridges.map((b) => b.close()));
       if (!options.legacy) await legacy.close();
-      if (options.store === 'redis' && !options.keyPrefix && !options.redisUrl) await deleteKeys(keyPrefix);
+      if (options.store === 'redis' && !options.keyPrefix && !options.redis && !options.redisUrl) await deleteKeys(keyPrefix);
     },
   };
 }
@@ -160,24 +192,23 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
  * A second view on a Redis stack's data (its key prefix), for tests that check what was or was not written, or
  * change a user between logins. Close it when done.
  */
-export function openRedisStore(keyPrefix: string, url = REDIS_URL): { store: Store; users: UserDirectory; close(): Promise<void> } {
-  const store = createRedisStore({ url, keyPrefix, logger: silentLogger });
+export function openRedisStore(keyPrefix: string, url?: string): { store: Store; users: UserDirectory; close(): Promise<void> } {
+  return openRedisStoreOn(url ? { url } : testRedisConnection(), keyPrefix);
+}
+
+/** {@link openRedisStore} on another Redis (e.g. a private Sentinel set). */
+export function openRedisStoreOn(connection: RedisConnectionConfig, keyPrefix: string): { store: Store; users: UserDirectory; close(): Promise<void> } {
+  const store = createRedisStore({ connection, keyPrefix, logger: silentLogger });
   const users = createUserDirectory({ store, clock: { now: () => Date.now() }, logger: silentLogger });
   return { store, users, close: () => store.close() };
 }
 
-/** Removes every key under a test prefix. */
+/** Removes every key under a test prefix (on every master when the tests run on a Cluster). */
 export async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL, { lazyConnect: true });
-  await redis.connect();
+  const store = createRedisStore({ connection: testRedisConnection(), keyPrefix: prefix, logger: silentLogger });
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
+    for (const key of await store.list('')) await store.delete(key);
   } finally {
-    redis.disconnect();
+    await store.close();
   }
 }

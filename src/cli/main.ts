@@ -26,7 +26,7 @@ Commands:
   config check --config FILE                     validate a configuration, print every problem
   token verify --config FILE --idp ID <jwt|->    run the legacy-JWT checks on a token and print each one
   keys generate [--alg RS256|ES256|EdDSA]        print a new private signing JWK
-  clients secret                                 print a new client secret (256 bits, 43 characters)
+  clients secret                                 print a new client secret (256 bits, 64 hex digits)
   users list|show|disable|enable|delete [ID] --config FILE
                                                  manage users in the configured store
 

@@ -1,7 +1,7 @@
-import { decodeProtectedHeader } from 'jose';
 import type { Clock } from '../../clock.ts';
 import { randomToken } from '../../crypto.ts';
 import type { Sealer } from '../../keys/sealing-keys.ts';
+import { visibleHeader } from '../../keys/sealed-wire.ts';
 import type { Store } from '../../storage/port.ts';
 
 /** An authorization request between /authorize and the JWT endpoint (DESIGN §1, steps 1-4). Stored nowhere. */
@@ -41,12 +41,8 @@ export interface LoadedAuthRequest {
 
 /** The id of the auth request an `authRequestID` stands for, as logs name it (undefined when it is not one). */
 export function authRequestIdOf(authRequestId: string): string | undefined {
-  try {
-    const { jti } = decodeProtectedHeader(authRequestId);
-    return typeof jti === 'string' ? jti : undefined;
-  } catch {
-    return undefined;
-  }
+  const jti = visibleHeader(authRequestId)?.jti;
+  return typeof jti === 'string' ? jti : undefined;
 }
 
 const key = (id: string) => `ar:${id}`;

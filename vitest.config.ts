@@ -15,7 +15,7 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, 'test/workers/workerd/**'],
+          exclude: [...configDefaults.exclude, 'test/workers/workerd/**', 'test/waf/modsecurity/**'],
         },
       },
       './vitest.workers.config.mts',

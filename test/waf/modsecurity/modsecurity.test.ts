@@ -20,7 +20,7 @@ import { startNodeServer, type RunningServer } from '../../../src/runtime/node.t
 import { discoverApp, IDP_SCOPE } from '../../helpers/app-client.ts';
 import { Browser } from '../../helpers/browser.ts';
 import { startLegacyIssuer, type LegacyIssuer } from '../../helpers/legacy-issuer.ts';
-import { hasModSecurity, JWT_PATH, LEGACY_COOKIE, startModSecurity, type RunningModSecurity } from '../../helpers/modsecurity.ts';
+import { hasModSecurity, JWT_PATH, LEGACY_COOKIE, startModSecurity } from '../../helpers/modsecurity.ts';
 import { freePort } from '../../helpers/ports.ts';
 import { captureLogs, legacyIdpEntry, SPA, WEB_APP } from '../../helpers/stack.ts';
 
@@ -109,7 +109,12 @@ async function fullSession(issuer: string, jwtSite: string, client: Client, sub:
   });
   const { stoppedAt } = await browser.follow(url.href, client.redirectUri);
   if (!stoppedAt) throw new Error(`the flow did not return to the app: ${JSON.stringify(browser.hops)}`);
-  const tokens = await oidc.authorizationCodeGrant(app, stoppedAt, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
+  const tokens = await oidc.authorizationCodeGrant(app, stoppedAt, {
+    pkceCodeVerifier: verifier,
+    expectedState: state,
+    expectedNonce: nonce,
+    idTokenExpected: true,
+  });
   const claims = tokens.claims()!;
   expect(claims.email).toBe(`${sub}@example.com`);
   expect(await oidc.fetchUserInfo(app, tokens.access_token, claims.sub)).toMatchObject({ email: `${sub}@example.com` });
@@ -146,7 +151,9 @@ describe.skipIf(!hasModSecurity)('complete logins through ModSecurity + CRS 3.3'
       for (let i = 0; i < 3; i++) {
         for (const client of [WEB_APP, SPA]) {
           const hops = await fullSession(placement.issuer(), placement.jwtSite(), client, `pl${level}-${client.clientId}-${i}`).catch((error: Error) => {
-            throw new Error(`${error.message}\nrule hits: ${JSON.stringify([...wafs.jwtOnly.hits(), ...wafs.origin.hits()].map((h) => [h.id, h.uri, h.data]))}`);
+            throw new Error(
+              `${error.message}\nrule hits: ${JSON.stringify([...wafs.jwtOnly.hits(), ...wafs.origin.hits()].map((h) => [h.id, h.uri, h.data]))}`,
+            );
           });
           expect(hops.slice(0, 3).map((hop) => new URL(hop.url).pathname)).toEqual(['/authorize', JWT_PATH, '/login/jwt/callback']);
         }
@@ -179,7 +186,15 @@ describe.skipIf(!hasModSecurity)('without the exclusion set, PL2-PL4 block login
     });
     const response = await fetch(`${wafs.origin.originUrl}/authorize?${query}`, { redirect: 'manual' });
     expect(response.status).toBe(403);
-    const fired = (field: string) => [...new Set(wafs.origin.hits().filter((h) => h.data.includes(`ARGS:${field}`)).map((h) => h.id))].sort();
+    const fired = (field: string) =>
+      [
+        ...new Set(
+          wafs.origin
+            .hits()
+            .filter((h) => h.data.includes(`ARGS:${field}`))
+            .map((h) => h.id),
+        ),
+      ].sort();
     expect(fired('redirect_uri')).toEqual(expect.arrayContaining(['920273', '931130', '942432']));
     expect(fired('scope')).toEqual(expect.arrayContaining(['920273', '942431', '942432']));
     expect(fired('state')).toEqual(expect.arrayContaining(['942431', '942432', '942440']));
@@ -188,9 +203,12 @@ describe.skipIf(!hasModSecurity)('without the exclusion set, PL2-PL4 block login
     const cookie = `${LEGACY_COOKIE}=eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhIn0.Zm9v--YmFy-YmF6-cXV4`;
     const atJwt = await fetch(`${wafs.jwtOnly.jwtSiteUrl}${JWT_PATH}?authRequestID=jABC`, { headers: { cookie }, redirect: 'manual' });
     expect(atJwt.status).toBe(403);
-    expect(wafs.jwtOnly.hits().filter((h) => h.data.includes(`REQUEST_COOKIES:${LEGACY_COOKIE}`)).map((h) => h.id)).toEqual(
-      expect.arrayContaining(['942421', '942440']),
-    );
+    expect(
+      wafs.jwtOnly
+        .hits()
+        .filter((h) => h.data.includes(`REQUEST_COOKIES:${LEGACY_COOKIE}`))
+        .map((h) => h.id),
+    ).toEqual(expect.arrayContaining(['942421', '942440']));
     // The audit log has the blocked transaction, as operators verify it (docs).
     expect(wafs.origin.auditLog()).toMatch(/GET \/authorize\?client_id=spa/);
   });
@@ -284,7 +302,11 @@ describe.skipIf(!hasModSecurity)('PL4 with the exclusion set: generated values a
       [
         'SQLi in a /token body field',
         `${origin}/token`,
-        { method: 'POST', body: `grant_type=authorization_code&code_verifier=${encodeURIComponent("1' or sleep(5)#")}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+        {
+          method: 'POST',
+          body: `grant_type=authorization_code&code_verifier=${encodeURIComponent("1' or sleep(5)#")}`,
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        },
       ],
       // The legacy cookie: JWT-shaped on another path of the WAF site; another shape at the JWT endpoint.
       ['legacy cookie elsewhere', `${jwtSite}/other`, { headers: { cookie: `${LEGACY_COOKIE}=eyJh--bGci-OiJ.eyJz-dWIi.Zm9v-YmFy` } }],

@@ -48,8 +48,11 @@ export function authRequestIdOf(authRequestId: string): string | undefined {
 const key = (id: string) => `ar:${id}`;
 /** What stays of a consumed or refused request until its lifetime ends, so its `authRequestID` cannot start again. */
 const SPENT = 'spent';
-/** Far above any real authRequestID (about 0.5-4 KB), far below what a WAF or the URL parser minds. */
-const MAX_SEALED_LENGTH = 6144;
+/**
+ * Above the longest authRequestID /authorize can produce (every parameter at its PARAM_LIMITS: about 7.3 KB of base62;
+ * a typical one is 0.8 KB), below what a WAF or the URL parser minds (Apache's and nginx's default 8 KB request line).
+ */
+export const MAX_SEALED_LENGTH = 7680;
 
 /**
  * Unauthenticated requests store nothing: the pending request travels sealed (authenticated encryption, keys shared

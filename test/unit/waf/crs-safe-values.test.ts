@@ -9,7 +9,8 @@ import { createManualClock } from '../../../src/clock.ts';
 import { randomToken, TOKEN_PATTERN } from '../../../src/crypto.ts';
 import { decodeBase62, encodeBase62 } from '../../../src/encoding/base62.ts';
 import { createSealer } from '../../../src/keys/sealing-keys.ts';
-import { createAuthRequests, type PendingAuthRequest } from '../../../src/oidc/flow/auth-requests.ts';
+import { createAuthRequests, MAX_SEALED_LENGTH, type PendingAuthRequest } from '../../../src/oidc/flow/auth-requests.ts';
+import { PARAM_LIMITS } from '../../../src/oidc/params.ts';
 import { createCodes } from '../../../src/oidc/flow/codes.ts';
 import { createRefreshTokens } from '../../../src/oidc/tokens/refresh-tokens.ts';
 import { createMemoryStore } from '../../../src/storage/memory.ts';
@@ -123,5 +124,31 @@ describe.skipIf(!hasCrs)('generated values against the installed OWASP CRS rules
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('authRequestID length', () => {
+  it('every parameter at its limit still gives an authRequestID that opens, within MAX_SEALED_LENGTH and an 8 KB request line', async () => {
+    const clock = createManualClock(Date.UTC(2026, 11, 2));
+    const store = createMemoryStore({ clock });
+    const requests = createAuthRequests(store, createSealer({ store, clock, retainMs: 600_000 }), 600_000, clock);
+    const record: PendingAuthRequest = {
+      id: requests.newId(),
+      clientId: 'c'.repeat(PARAM_LIMITS.client_id!),
+      redirectUri: `https://a/${'p'.repeat(PARAM_LIMITS.redirect_uri! - 10)}`,
+      state: 's'.repeat(PARAM_LIMITS.state!),
+      nonce: 'n'.repeat(PARAM_LIMITS.nonce!),
+      scopes: ['o'.repeat(PARAM_LIMITS.scope!)],
+      codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      idp: 'legacy',
+      prompt: 'login',
+      maxAge: 3600,
+      bindingHash: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      createdAt: clock.now(),
+    };
+    const sealed = await requests.seal(record);
+    expect(sealed.length).toBeLessThanOrEqual(MAX_SEALED_LENGTH);
+    expect(sealed.length + 'GET https://apps.example.com/existing/auth-new?authRequestID= HTTP/1.1'.length).toBeLessThan(8190);
+    expect(await requests.open(sealed)).toEqual(record);
   });
 });

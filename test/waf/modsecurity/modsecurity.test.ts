@@ -324,5 +324,11 @@ describe.skipIf(!hasModSecurity)('PL4 with the exclusion set: generated values a
       redirect: 'manual',
     });
     expect(cookieControl.status).not.toBe(403);
+    // Transition: a refresh token from before the hex upgrade (and one rotated from it) gets through to the bridge.
+    for (const legacyToken of ['Ab--cd-EF-gh-ij-kl-mno.qrstuvwxyz--AB-CD-EF-GH-IJ-KLMNOPQRSTUVWXYZ', `Ab--cd-EF-gh-ij-kl-mno.${randomToken()}`]) {
+      const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: legacyToken, client_id: SPA.clientId });
+      const atToken = await fetch(`${origin}/token`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      expect(atToken.status, legacyToken).toBe(400); // the bridge's invalid_grant, not the WAF's 403
+    }
   });
 });

@@ -15,7 +15,8 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, 'test/workers/workerd/**', 'test/cluster/**'], // test/cluster: npm run test:cluster
+          // test/cluster: npm run test:cluster; test/waf/modsecurity: npm run test:waf
+          exclude: [...configDefaults.exclude, 'test/workers/workerd/**', 'test/cluster/**', 'test/waf/modsecurity/**'],
         },
       },
       './vitest.workers.config.mts',

@@ -2,9 +2,21 @@ import { base64url } from 'jose';
 
 const encoder = new TextEncoder();
 
-/** base64url of `bytes` random bytes (default 32 = 256 bits). Web Crypto, so it runs on Node and Workers. */
+/** `count` random bytes from Web Crypto, so it runs on Node and Workers. */
+export function randomBytes(count: number): Uint8Array {
+  return crypto.getRandomValues(new Uint8Array(count));
+}
+
+/**
+ * Lowercase hex of `bytes` random bytes (default 32 = 256 bits): every random value the bridge sends through a
+ * browser or a form (codes, completion values, the binding cookie, refresh and device codes). Hex is what a WAF never
+ * flags: base64url's `-`/`_` runs trip OWASP CRS SQL rules (942440 on `--`, 942432/942421 on two or three specials,
+ * at paranoia levels 2-4); `[0-9a-f]` holds no `x` (942450's `0x…`) and no letters beyond `f` (933150's PHP names).
+ */
 export function randomToken(bytes = 32): string {
-  return base64url.encode(crypto.getRandomValues(new Uint8Array(bytes)));
+  let out = '';
+  for (const byte of randomBytes(bytes)) out += byte.toString(16).padStart(2, '0');
+  return out;
 }
 
 /** base64url(SHA-256(value)): how codes, completion values and binding cookies are stored and compared. */
@@ -23,5 +35,11 @@ export async function safeEqual(a: string, b: string): Promise<boolean> {
   return diff === 0;
 }
 
-/** The shape of every 256-bit value the bridge mints (codes, ids, completion values): 43 base64url characters. */
-export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+/** The shape of every 256-bit value the bridge mints (codes, completion values, binding cookies): 64 hex digits. */
+export const TOKEN_PATTERN = /^[0-9a-f]{64}$/;
+
+/**
+ * The shape the same values had before they became hex (43 base64url characters). Accepted only where a value issued
+ * before the upgrade can still arrive: a code or binding cookie of a sign-in in flight. Never minted any more.
+ */
+export const LEGACY_TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;

@@ -29,7 +29,7 @@ Commands:
   token verify --id-jag --issuer URL --audience AUD [--client-id ID] [--jwks URL] <jwt|->
                                                  check an ID-JAG as its receiving authorization server does
   keys generate [--alg RS256|ES256|EdDSA]        print a new private signing JWK
-  clients secret                                 print a new client secret (256 bits, 43 characters)
+  clients secret                                 print a new client secret (256 bits, 64 hex digits)
   users list|show|disable|enable|delete [ID] --config FILE
                                                  manage users in the configured store
   login --device --issuer URL --client-id ID [--scope "openid ..."] [--client-secret S]

@@ -1,7 +1,8 @@
-import { base64url, CompactEncrypt, compactDecrypt, decodeProtectedHeader } from 'jose';
+import { base64url, CompactEncrypt, compactDecrypt } from 'jose';
 import type { Clock } from '../clock.ts';
-import { randomToken } from '../crypto.ts';
+import { randomBytes, randomToken } from '../crypto.ts';
 import type { Store } from '../storage/port.ts';
+import { fromWire, toWire, visibleHeader } from './sealed-wire.ts';
 
 const STORE_KEY = 'sealing-keys';
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -17,7 +18,8 @@ interface StoredKey {
 
 export interface Sealer {
   /**
-   * Authenticated encryption (JWE `dir` + A256GCM) of `payload` with the active key: a compact, URL-safe string.
+   * Authenticated encryption (JWE `dir` + A256GCM) of `payload` with the active key, as an alphanumeric string
+   * (sealed-wire.ts: the compact JWE in base62, which WAF rules do not flag).
    * `visible` goes into the protected header: readable by anyone, covered by the authentication tag.
    */
   seal(payload: string, visible?: Record<string, string>): Promise<string>;
@@ -47,7 +49,7 @@ export function createSealer(input: { store: Store; clock: Clock; retainMs: numb
       const current = decode(raw);
       if (current.length && now - current[0]!.createdAt < rotateAfterMs) return toCache(current, now);
       const kept = current.filter((key, i) => i === 0 || now - key.createdAt < rotateAfterMs + input.retainMs);
-      const next = JSON.stringify([{ kid: randomToken(6), k: randomToken(32), createdAt: now }, ...kept]);
+      const next = JSON.stringify([{ kid: randomToken(6), k: base64url.encode(randomBytes(32)), createdAt: now }, ...kept]);
       const written = raw === null ? await store.setIfAbsent(STORE_KEY, next) : await store.compareAndSwap(STORE_KEY, raw, next);
       if (written) return toCache(decode(next), now);
     }
@@ -73,22 +75,21 @@ export function createSealer(input: { store: Store; clock: Clock; retainMs: numb
   return {
     async seal(payload, visible = {}) {
       const { kid, key } = (await keys()).keys[0]!;
-      return new CompactEncrypt(new TextEncoder().encode(payload)).setProtectedHeader({ ...visible, alg: 'dir', enc: 'A256GCM', kid }).encrypt(key);
+      const compact = await new CompactEncrypt(new TextEncoder().encode(payload))
+        .setProtectedHeader({ ...visible, alg: 'dir', enc: 'A256GCM', kid })
+        .encrypt(key);
+      return toWire(compact);
     },
 
     async open(sealed) {
-      let kid: unknown;
-      try {
-        kid = decodeProtectedHeader(sealed).kid;
-      } catch {
-        return null;
-      }
-      if (typeof kid !== 'string') return null;
+      const compact = fromWire(sealed);
+      const kid = visibleHeader(sealed)?.kid;
+      if (compact === undefined || typeof kid !== 'string') return null;
       let entry = (await keys()).keys.find((k) => k.kid === kid);
       entry ??= (await keys(true)).keys.find((k) => k.kid === kid);
       if (!entry) return null;
       try {
-        const { plaintext } = await compactDecrypt(sealed, entry.key, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
+        const { plaintext } = await compactDecrypt(compact, entry.key, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
         return new TextDecoder().decode(plaintext);
       } catch {
         return null;

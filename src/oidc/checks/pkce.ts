@@ -1,8 +1,10 @@
-import { TOKEN_PATTERN, sha256 } from '../../crypto.ts';
+import { sha256 } from '../../crypto.ts';
 import { invalidGrant, invalidRequest } from '../errors.ts';
 import type { ClientConfig } from '../../config/schema.ts';
 
 const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
+/** base64url(SHA-256(verifier)), RFC 7636 §4.2: the client's encoding, not the bridge's. */
+const CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 
 /** RFC 7636 §4.3 at /authorize: S256 only; required for public clients and for clients with requirePkce. */
 export function checkPkceChallenge(client: ClientConfig, challenge: string | undefined, method: string | undefined): string | undefined {
@@ -13,7 +15,7 @@ export function checkPkceChallenge(client: ClientConfig, challenge: string | und
     return undefined;
   }
   if (method !== 'S256') throw invalidRequest('code_challenge_method must be S256', 'pkce_method_not_supported');
-  if (!TOKEN_PATTERN.test(challenge)) throw invalidRequest('code_challenge must be a base64url SHA-256 value', 'pkce_invalid');
+  if (!CHALLENGE.test(challenge)) throw invalidRequest('code_challenge must be a base64url SHA-256 value', 'pkce_invalid');
   return challenge;
 }
 

@@ -25,7 +25,7 @@ export function createCallbackHandler(services: BridgeServices) {
     const log = c.get('log');
     const loaded = await authRequests.loadAuthenticated(ar.id);
     if (loaded === 'spent') throw pageError('auth_request_unknown', EXPIRED, 'already completed or refused');
-    const cookie = readBindingCookie(c, services.secureCookies);
+    const cookie = readBindingCookie(c, services.secureCookies, { legacy: true });
     const completions = new URL(c.req.url).searchParams.getAll('completion');
     const completion = completions.length === 1 ? completions[0] : undefined;
     const login = loaded?.record.login;

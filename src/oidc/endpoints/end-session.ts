@@ -17,7 +17,8 @@ interface Handoff {
   redirectUri?: string;
   state?: string;
 }
-const MAX_SEALED_LENGTH = 6144;
+/** The logout hand-off carries less than an authRequestID; the same bound. */
+const MAX_SEALED_LENGTH = 7680;
 
 /**
  * The ID token of a hint, verified against the bridge's own keys. An expired one still identifies the session

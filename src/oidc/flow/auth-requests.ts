@@ -1,7 +1,7 @@
-import { decodeProtectedHeader } from 'jose';
 import type { Clock } from '../../clock.ts';
 import { randomToken } from '../../crypto.ts';
 import type { Sealer } from '../../keys/sealing-keys.ts';
+import { visibleHeader } from '../../keys/sealed-wire.ts';
 import type { Store } from '../../storage/port.ts';
 
 /** An authorization request between /authorize and the JWT endpoint (DESIGN §1, steps 1-4). Stored nowhere. */
@@ -46,19 +46,18 @@ export interface LoadedAuthRequest {
 
 /** The id of the auth request an `authRequestID` stands for, as logs name it (undefined when it is not one). */
 export function authRequestIdOf(authRequestId: string): string | undefined {
-  try {
-    const { jti } = decodeProtectedHeader(authRequestId);
-    return typeof jti === 'string' ? jti : undefined;
-  } catch {
-    return undefined;
-  }
+  const jti = visibleHeader(authRequestId)?.jti;
+  return typeof jti === 'string' ? jti : undefined;
 }
 
 const key = (id: string) => `ar:${id}`;
 /** What stays of a consumed or refused request until its lifetime ends, so its `authRequestID` cannot start again. */
 const SPENT = 'spent';
-/** Far above any real authRequestID (about 0.5-4 KB), far below what a WAF or the URL parser minds. */
-const MAX_SEALED_LENGTH = 6144;
+/**
+ * Above the longest authRequestID /authorize can produce (every parameter at its PARAM_LIMITS: about 7.3 KB of base62;
+ * a typical one is 0.8 KB), below what a WAF or the URL parser minds (Apache's and nginx's default 8 KB request line).
+ */
+export const MAX_SEALED_LENGTH = 7680;
 
 /**
  * Unauthenticated requests store nothing: the pending request travels sealed (authenticated encryption, keys shared

@@ -1,5 +1,5 @@
 import { getCookie, setCookie } from 'hono/cookie';
-import { TOKEN_PATTERN, randomToken } from '../../crypto.ts';
+import { LEGACY_TOKEN_PATTERN, TOKEN_PATTERN, randomToken } from '../../crypto.ts';
 import type { BridgeContext } from '../services.ts';
 
 /**
@@ -14,9 +14,15 @@ import type { BridgeContext } from '../services.ts';
 const NAME = 'jib';
 const options = (secure: boolean) => ({ path: '/', httpOnly: true, secure, sameSite: 'Lax' as const, ...(secure && { prefix: 'host' as const }) });
 
-export function readBindingCookie(c: BridgeContext, secure: boolean): string | undefined {
+/**
+ * The binding value the browser holds. A base64url value from before the hex upgrade still binds the sign-ins it
+ * started (the callback reads with `legacy: true`); /authorize replaces it, so it leaves the browser within one
+ * auth request lifetime instead of being renewed forever (its `--` runs are what WAFs flag).
+ */
+export function readBindingCookie(c: BridgeContext, secure: boolean, options: { legacy?: boolean } = {}): string | undefined {
   const value = secure ? getCookie(c, NAME, 'host') : getCookie(c, NAME);
-  return value !== undefined && TOKEN_PATTERN.test(value) ? value : undefined;
+  if (value === undefined) return undefined;
+  return TOKEN_PATTERN.test(value) || (options.legacy === true && LEGACY_TOKEN_PATTERN.test(value)) ? value : undefined;
 }
 
 /** The browser's binding value: the one it holds, or a new one. */

@@ -1,6 +1,6 @@
 import type { Clock } from '../../clock.ts';
 import type { Store } from '../../storage/port.ts';
-import { TOKEN_PATTERN, randomToken, sha256 } from '../../crypto.ts';
+import { LEGACY_TOKEN_PATTERN, TOKEN_PATTERN, randomToken, sha256 } from '../../crypto.ts';
 
 /** What an authorization code stands for; stored under the SHA-256 of the code, never the code itself. */
 export interface CodeGrant {
@@ -43,7 +43,8 @@ export function createCodes(store: Store, options: { ttlMs: number; reuseWindowM
      * not be able to revoke the rightful grant, so for them it is simply `unknown`.
      */
     async redeem(code: string, clientId: string, check: (grant: CodeGrant) => Promise<void>): Promise<Redemption> {
-      if (!TOKEN_PATTERN.test(code)) return { status: 'unknown' };
+      // A base64url code issued before the hex upgrade is still redeemed (codes live 60 s; see LEGACY_TOKEN_PATTERN).
+      if (!TOKEN_PATTERN.test(code) && !LEGACY_TOKEN_PATTERN.test(code)) return { status: 'unknown' };
       const k = key(await sha256(code));
       for (let attempt = 0; attempt < 3; attempt++) {
         const raw = await store.get(k);

@@ -30,8 +30,12 @@ export type Rotation =
   | { status: 'foreign' }
   | { status: 'unknown' };
 
-/** `<familyId>.<secret>`: 128-bit family id, 256-bit secret, both base64url. The token names its family. */
-const TOKEN = /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/;
+/**
+ * `<familyId>.<secret>`: 128-bit family id, 256-bit secret, both hex (randomToken). The token names its family. Tokens
+ * issued before the hex upgrade (base64url parts, 22 and 43 characters) keep rotating until their family ends; the
+ * token they rotate to is hex.
+ */
+const TOKEN = /^([0-9a-f]{32}|[A-Za-z0-9_-]{22})\.([0-9a-f]{64}|[A-Za-z0-9_-]{43})$/;
 const key = (familyId: string) => `rt:${familyId}`;
 /** How many rotated-away secrets are remembered for reuse detection; an older one is just unknown. */
 const USED_KEPT = 64;

@@ -130,13 +130,13 @@ describe('jwt-idp-bridge CLI', () => {
 });
 
 describe('clients secret (#9.15)', () => {
-  it('prints a fresh 256-bit secret of 43 characters from [A-Za-z0-9_-]', async () => {
+  it('prints a fresh 256-bit secret of 64 hex digits', async () => {
     const secrets = new Set<string>();
     for (let i = 0; i < 20; i++) {
       const cli = io();
       expect(await runCli(['clients', 'secret'], cli)).toBe(0);
       expect(cli.stdout).toHaveLength(1);
-      expect(cli.stdout[0]).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(cli.stdout[0]).toMatch(/^[0-9a-f]{64}$/);
       secrets.add(cli.stdout[0]!);
     }
     expect(secrets.size).toBe(20);

@@ -1,0 +1,64 @@
+import { base64url } from 'jose';
+import { decodeBase62, encodeBase62 } from '../encoding/base62.ts';
+
+/**
+ * How a sealed value (a compact JWE, `dir` + A256GCM) travels: `j` followed by base62 of its binary parts, so it holds
+ * only `[0-9A-Za-z]` and a WAF finds nothing in it to flag (a compact JWE's base64url parts contain `--`, `-_-` ... at
+ * random: OWASP CRS 942440/942432/942421). The leading letter keeps 942450's `\b0x…` from matching at the start.
+ *
+ *   j + base62( headerLength (2 bytes, big-endian) ‖ protected header (JSON) ‖ iv (12) ‖ tag (16) ‖ ciphertext )
+ *
+ * The same bytes as the compact form (the authenticated header is re-encoded exactly as jose wrote it, base64url
+ * being canonical), so nothing changes in what is encrypted or authenticated, and the length stays within 3 % of it.
+ */
+const PREFIX = 'j';
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const WIRE = /^j[0-9A-Za-z]+$/;
+/** A compact JWE with an empty encrypted key (`dir`), as jose produces it: how values were sent before base62. */
+const COMPACT_DIR = /^[A-Za-z0-9_-]+\.\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+export function toWire(compact: string): string {
+  const [header, key, iv, ciphertext, tag] = compact.split('.') as [string, string, string, string, string];
+  if (key !== '') throw new Error('only dir JWEs are sealed');
+  const parts = [base64url.decode(header), base64url.decode(iv), base64url.decode(tag), base64url.decode(ciphertext)] as const;
+  const packed = new Uint8Array(2 + parts.reduce((sum, part) => sum + part.length, 0));
+  packed[0] = parts[0].length >> 8;
+  packed[1] = parts[0].length & 0xff;
+  let offset = 2;
+  for (const part of parts) {
+    packed.set(part, offset);
+    offset += part.length;
+  }
+  return PREFIX + encodeBase62(packed);
+}
+
+/**
+ * The compact JWE a wire value stands for, or undefined when it is none. A compact JWE as such is accepted too: values
+ * sealed before the base62 wire format (an auth request in flight during the upgrade lives at most its TTL).
+ */
+export function fromWire(wire: string): string | undefined {
+  if (COMPACT_DIR.test(wire)) return wire;
+  if (!WIRE.test(wire)) return undefined;
+  const packed = decodeBase62(wire.slice(PREFIX.length));
+  if (!packed || packed.length < 2) return undefined;
+  const headerLength = (packed[0]! << 8) | packed[1]!;
+  const ivStart = 2 + headerLength;
+  const tagStart = ivStart + IV_BYTES;
+  const ciphertextStart = tagStart + TAG_BYTES;
+  if (headerLength === 0 || packed.length <= ciphertextStart) return undefined;
+  const part = (from: number, to?: number) => base64url.encode(packed.subarray(from, to));
+  return `${part(2, ivStart)}..${part(ivStart, tagStart)}.${part(ciphertextStart)}.${part(tagStart, ciphertextStart)}`;
+}
+
+/** The readable (authenticated, not encrypted) header of a wire value; undefined when it is not one. Not verified. */
+export function visibleHeader(wire: string): Record<string, unknown> | undefined {
+  const compact = fromWire(wire);
+  if (compact === undefined) return undefined;
+  try {
+    const header: unknown = JSON.parse(new TextDecoder().decode(base64url.decode(compact.slice(0, compact.indexOf('.')))));
+    return header !== null && typeof header === 'object' && !Array.isArray(header) ? (header as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}

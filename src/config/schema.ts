@@ -190,6 +190,8 @@ const client = z
     identityProviders: z.array(identifier).min(1, 'must name at least one identity provider'),
     requirePkce: z.boolean().default(false),
     idTokenSignedResponseAlg: z.enum(SIGNING_ALGORITHMS).default('RS256'),
+    /** The JWS algorithm of this client's access tokens (RFC 9068); RS256 unless the APIs validating them accept another. */
+    accessTokenSigningAlg: z.enum(SIGNING_ALGORITHMS).default('RS256'),
     accessTokenAudience: z.string().min(1).optional(),
     /**
      * RFC 9207 `iss` on authorization responses. `false` is a compatibility switch for RPs that mistake it for a

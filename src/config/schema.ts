@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { storeSchema } from './store-schema.ts';
 import { checkSecureUrl } from './urls.ts';
 import { checkClientAuth, clientAuthFields } from './client-auth.ts';
+import { checkWorkers } from './workers.ts';
 
 /** Asymmetric JWS algorithms only: HMAC could be confused with a public key, `none` is never acceptable. */
 export const LEGACY_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
@@ -222,6 +223,8 @@ export const configSchema = z
         host: z.string().min(1).default('0.0.0.0'),
         port: z.number().int().min(0).max(65535).default(8080),
         adminPort: z.number().int().min(1).max(65535).optional(),
+        /** Processes serving the port (node:cluster); more than 1 needs a shared store (checkWorkers). */
+        workers: z.number().int().min(1).max(64).default(1),
       })
       .strict()
       .prefault({}),
@@ -249,6 +252,7 @@ export const configSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
+    checkWorkers(config, ctx);
     const idpIds = new Set<string>();
     config.identityProviders.forEach((idp, i) => {
       if (idpIds.has(idp.id)) ctx.addIssue({ code: 'custom', path: ['identityProviders', i, 'id'], message: `duplicate id "${idp.id}"` });

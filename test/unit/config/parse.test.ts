@@ -27,7 +27,7 @@ function problemsOf(mutate: (config: any) => void): string[] {
 describe('configuration', () => {
   it('accepts the minimal example and fills the documented defaults', () => {
     const config = validateConfig(base);
-    expect(config.server).toEqual({ host: '0.0.0.0', port: 8080 });
+    expect(config.server).toEqual({ host: '0.0.0.0', port: 8080, workers: 1 });
     expect(config.store).toEqual({ type: 'memory', keyPrefix: 'jib:' });
     const idp = config.identityProviders[0]!;
     expect(idp.headerName).toBe('authorization');

@@ -280,7 +280,9 @@ try {
     const pool = await authRequestPool(bridge.url, Math.round(POOL / 2));
     await run('jwtNoKeyCache', () => jwtRun(bridge.url, pool), bridge);
     const fetches = Number(await (await fetch(`${jwksServer.url}/count`)).text()) - before;
-    result.notes.push(`ZITADEL-style run: ${fetches} Keys Endpoint fetches for ${Math.round(POOL / 2)} JWT-endpoint requests (concurrent requests share one in-flight fetch).`);
+    result.notes.push(
+      `ZITADEL-style run: ${fetches} Keys Endpoint fetches for ${Math.round(POOL / 2)} JWT-endpoint requests (concurrent requests share one in-flight fetch).`,
+    );
     await bridge.stop();
   }
 
@@ -385,7 +387,9 @@ try {
   const b = result.baselines;
   const r = result.runs as Record<string, { rate: number; p50: number; p99: number; logins?: number }>;
   const ratio = (name: string, value: number | undefined, baseline: number | undefined, baselineName: string, target?: string) =>
-    value !== undefined && baseline !== undefined && result.ratios.push({ name, ratio: value / baseline, value, baseline, baselineName, ...(target && { target }) });
+    value !== undefined &&
+    baseline !== undefined &&
+    result.ratios.push({ name, ratio: value / baseline, value, baseline, baselineName, ...(target && { target }) });
   ratio('JWT endpoint req/s ÷ raw verify, 1 in flight', r.jwt?.rate, b.verifySerial, 'jose jwtVerify, serial', '≥ 0.5');
   ratio(`JWT endpoint req/s ÷ raw verify, ${CONNECTIONS} in flight`, r.jwt?.rate, b.verifyParallel, `jose jwtVerify, ${CONNECTIONS} in flight`);
   ratio('JWT endpoint req/s ÷ bare Hono', r.jwt?.rate, r.hono?.rate, 'bare Hono handler');

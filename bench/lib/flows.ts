@@ -111,7 +111,12 @@ export function tokenStep(client: BenchClient, next: (context: Record<string, un
 /** node-oidc-provider: /auth → /interaction/:uid (logs in, see peer/oidc-provider.ts) → /auth/:uid → code. */
 export function peerCodeSteps(client: BenchClient, onCode: (code: string) => void): Step[] {
   const follow = (status: number, headers: Record<string, string | string[]>, context: Record<string, unknown>) => {
-    const jar = new Map((String(context.cookie ?? '') || '').split('; ').filter(Boolean).map((p) => [p.split('=')[0]!, p] as const));
+    const jar = new Map(
+      (String(context.cookie ?? '') || '')
+        .split('; ')
+        .filter(Boolean)
+        .map((p) => [p.split('=')[0]!, p] as const),
+    );
     for (const pair of cookiePairs(headers)) jar.set(pair.split('=')[0]!, pair);
     context.cookie = [...jar.values()].join('; ');
     const location = header(headers, 'location');

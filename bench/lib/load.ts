@@ -86,7 +86,8 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
       const ok = step.onResponse ? step.onResponse(status, headers ?? {}, context, body) : status < 400;
       if (!ok) {
         badResponses++;
-        if (process.env.BENCH_DEBUG && badResponses <= 3) process.stderr.write(`step ${i}: ${status} ${JSON.stringify(headers)} ${String(body).slice(0, 200)}\n`);
+        if (process.env.BENCH_DEBUG && badResponses <= 3)
+          process.stderr.write(`step ${i}: ${status} ${JSON.stringify(headers)} ${String(body).slice(0, 200)}\n`);
       }
     };
     return request;
@@ -94,7 +95,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
   const started = performance.now();
   const result = await autocannon({
     url: options.url,
-    connections: options.connections,
+    connections: options.amount !== undefined ? Math.min(options.connections, options.amount) : options.connections,
     pipelining: 1,
     timeout: 30,
     ...(options.duration !== undefined && { duration: options.duration }),

@@ -38,7 +38,9 @@ export function renderMarkdown(result: BenchResult): string {
     '',
     '| measure | ratio | target | value | baseline |',
     '|---|---:|---|---:|---|',
-    ...result.ratios.map((r) => `| ${r.name} | **${r.ratio.toFixed(2)}** | ${meets(r.ratio, r.target)} | ${fmt(r.value)} | ${r.baselineName}: ${fmt(r.baseline)} |`),
+    ...result.ratios.map(
+      (r) => `| ${r.name} | **${r.ratio.toFixed(2)}** | ${meets(r.ratio, r.target)} | ${fmt(r.value)} | ${r.baselineName}: ${fmt(r.baseline)} |`,
+    ),
     '',
     '| run | req/s | p50 ms | p99 ms | errors | peak RSS MiB |',
     '|---|---:|---:|---:|---:|---:|',

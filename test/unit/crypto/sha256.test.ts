@@ -21,3 +21,13 @@ describe('sha256 (Node fast path) gives exactly the Web Crypto digest', () => {
     expect(await safeEqual('short', 'a-much-longer-value')).toBe(false);
   });
 });
+
+describe('randomToken', () => {
+  it('gives base64url of the requested number of random bytes, never twice the same', async () => {
+    const { randomToken, TOKEN_PATTERN } = await import('../../../src/crypto.ts');
+    const tokens = new Set(Array.from({ length: 1000 }, () => randomToken()));
+    expect(tokens.size).toBe(1000);
+    for (const token of tokens) expect(token).toMatch(TOKEN_PATTERN);
+    expect(Buffer.from(randomToken(16), 'base64url')).toHaveLength(16);
+  });
+});

@@ -384,6 +384,21 @@ try {
     await bridge.stop();
   }
 
+  // --- the machine's drift: raw verification again, at the end (other processes share the cores) -----------------
+  {
+    const again = await measureCrypto({
+      token: tokens[0]!,
+      jwks: { keys: [legacyKey.publicJwk] },
+      legacyIssuer,
+      legacyAlg: 'ES256',
+      signingKeys: { RS256: privateKeys.RS256! },
+      inFlight: CONNECTIONS,
+      ms: CRYPTO_MS,
+    });
+    result.baselines.verifySerialAtEnd = again.verifySerial;
+    result.baselines.signRS256SerialAtEnd = again.sign.RS256!.serial;
+  }
+
   // --- ratios --------------------------------------------------------------------------------------------------------
   const b = result.baselines;
   const r = result.runs as Record<string, { rate: number; p50: number; p99: number; logins?: number }>;
@@ -391,6 +406,9 @@ try {
     value !== undefined &&
     baseline !== undefined &&
     result.ratios.push({ name, ratio: value / baseline, value, baseline, baselineName, ...(target && { target }) });
+  // How much the machine changed during the run: far from 1, sections measured minutes apart are not comparable.
+  ratio('machine drift: raw verify at the end ÷ at the start', b.verifySerialAtEnd, b.verifySerial, 'raw verify at the start', '≈ 1');
+  ratio('machine drift: raw RS256 sign at the end ÷ at the start', b.signRS256SerialAtEnd, b.signRS256Serial, 'raw RS256 sign at the start', '≈ 1');
   ratio('JWT endpoint req/s ÷ raw verify, 1 in flight', r.jwt?.rate, b.verifySerial, 'jose jwtVerify, serial', '≥ 0.5');
   ratio(`JWT endpoint req/s ÷ raw verify, ${CONNECTIONS} in flight`, r.jwt?.rate, b.verifyParallel, `jose jwtVerify, ${CONNECTIONS} in flight`);
   ratio('JWT endpoint req/s ÷ bare Hono', r.jwt?.rate, r.hono?.rate, 'bare Hono handler');

@@ -25,6 +25,7 @@ const fmt = (n: number) => (Math.abs(n) >= 100 ? Math.round(n).toLocaleString('e
 export function meets(ratio: number, target: string | undefined): string {
   if (!target) return '';
   const [op, value] = target.split(' ') as [string, string];
+  if (op === '≈') return Math.abs(ratio - 1) <= 0.15 ? `${target} ✓ steady` : `${target} ✗ the machine's load changed`;
   const v = Number(value);
   const ok = op === '≥' ? ratio >= v : op === '≤' ? ratio <= v : op === '<' ? ratio < v : ratio > v;
   return ok ? `${target} ✓` : `${target} ✗ missed`;

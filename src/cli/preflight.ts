@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.ts';
 import { ConfigError } from '../config/errors.ts';
-import { importSigningKeys, SigningKeyError, type SigningAlg } from '../keys/signing-keys.ts';
+import { importSigningKeys, SigningKeyError } from '../keys/signing-keys.ts';
+import { requiredSigningAlgs } from '../keys/required-algs.ts';
 import { readSigningJwks } from '../runtime/node.ts';
 
 /**
@@ -12,8 +13,7 @@ export async function preflightConfig(config: Config, configFile: string): Promi
     const jwks = await readSigningJwks(config, configFile);
     // Without configured keys the bridge generates one per algorithm (RS256 first): nothing to check.
     if (!jwks.length) return;
-    const requiredAlgs = [...new Set(config.clients.map((client) => client.idTokenSignedResponseAlg as SigningAlg))];
-    await importSigningKeys(jwks, requiredAlgs);
+    await importSigningKeys(jwks, requiredSigningAlgs(config));
   } catch (error) {
     if (error instanceof SigningKeyError) throw new ConfigError([{ path: error.path, message: error.detail }]);
     throw error;

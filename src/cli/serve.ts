@@ -3,6 +3,7 @@ import { configWarnings } from '../config/warnings.ts';
 import { createLogger } from '../observability/create-logger.ts';
 import { createPinoLogger } from '../observability/pino.ts';
 import { closeOnSignals, startNodeServer } from '../runtime/node.ts';
+import { isClusterPrimary, isClusterWorker, runClusterPrimary } from '../runtime/node-cluster.ts';
 import type { CliIo } from './main.ts';
 import { preflightConfig } from './preflight.ts';
 
@@ -24,7 +25,9 @@ export async function serve(configFile: string | undefined, io: CliIo): Promise<
   // The same checks as `config check`, before anything listens (#9.8).
   await preflightConfig(config, configFile);
   const logger = createLogger(createPinoLogger, config);
-  for (const line of configWarnings(config)) logger.warn({ event: 'config.opt_out' }, line);
+  if (!isClusterWorker()) for (const line of configWarnings(config)) logger.warn({ event: 'config.opt_out' }, line);
+  // server.workers > 1: this process only supervises; each worker runs this same command (node-cluster.ts).
+  if (isClusterPrimary(config.server.workers)) return runClusterPrimary({ workers: config.server.workers, logger });
   const server = await startNodeServer({ config, configFile, logger });
   closeOnSignals(server, logger);
   return new Promise<number>(() => undefined);

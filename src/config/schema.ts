@@ -6,6 +6,7 @@ import { checkClientAuth, clientAuthFields } from './client-auth.ts';
 import { clientAccessSchema, clientTokenLifetimes, deviceSchema } from './device-schema.ts';
 import { checkTokenExchangeClient, tokenExchangeSchema } from './token-exchange-schema.ts';
 import { checkServerLimits, serverLimitFields } from './server-limits.ts';
+import { checkWorkers } from './workers.ts';
 
 /** Asymmetric JWS algorithms only: HMAC could be confused with a public key, `none` is never acceptable. */
 export const LEGACY_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
@@ -186,6 +187,8 @@ const client = z
     identityProviders: z.array(identifier).min(1, 'must name at least one identity provider'),
     requirePkce: z.boolean().default(false),
     idTokenSignedResponseAlg: z.enum(SIGNING_ALGORITHMS).default('RS256'),
+    /** The JWS algorithm of this client's access tokens (RFC 9068); RS256 unless the APIs validating them accept another. */
+    accessTokenSigningAlg: z.enum(SIGNING_ALGORITHMS).default('RS256'),
     accessTokenAudience: z.string().min(1).optional(),
     /**
      * RFC 9207 `iss` on authorization responses. `false` is a compatibility switch for RPs that mistake it for a
@@ -220,6 +223,8 @@ export const configSchema = z
         port: z.number().int().min(0).max(65535).default(8080),
         adminPort: z.number().int().min(1).max(65535).optional(),
         ...serverLimitFields,
+        /** Processes serving the port (node:cluster); more than 1 needs a shared store (checkWorkers). */
+        workers: z.number().int().min(1).max(64).default(1),
       })
       .strict()
       .prefault({}),
@@ -257,6 +262,7 @@ export const configSchema = z
   .strict()
   .superRefine((config, ctx) => {
     checkServerLimits(config.server, ctx);
+    checkWorkers(config, ctx);
     const idpIds = new Set<string>();
     config.identityProviders.forEach((idp, i) => {
       if (idpIds.has(idp.id)) ctx.addIssue({ code: 'custom', path: ['identityProviders', i, 'id'], message: `duplicate id "${idp.id}"` });

@@ -114,7 +114,11 @@ export async function importSigningKeys(jwks: JWK[], requiredAlgs: readonly Sign
     );
   }
   for (const alg of requiredAlgs) {
-    if (!all.some((k) => k.alg === alg)) throw new SigningKeyError('signing.keys', `a client asks for ${alg} ID tokens but no ${alg} key is configured`);
+    if (!all.some((k) => k.alg === alg))
+      throw new SigningKeyError(
+        'signing.keys',
+        `a client asks for ${alg} ID tokens or access tokens (idTokenSignedResponseAlg, accessTokenSigningAlg) but no ${alg} key is configured`,
+      );
   }
   return all;
 }

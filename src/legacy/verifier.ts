@@ -193,7 +193,8 @@ export function normalizeType(value: string): string {
 
 /** Several candidate keys only when the token has no kid: the first whose signature verifies wins. */
 async function verifyWithKeys(token: string, keys: CryptoKey[], options: JWTVerifyOptions): Promise<{ payload: JWTPayload; key: CryptoKey }> {
-  let lastError: unknown = new errors.JWKSNoMatchingKey();
+  // Built only when no key was tried: an error (and its stack trace) per verification was a top frame under load.
+  let lastError: unknown;
   for (const key of keys) {
     try {
       return { payload: (await jwtVerify(token, key, options)).payload, key };
@@ -202,7 +203,7 @@ async function verifyWithKeys(token: string, keys: CryptoKey[], options: JWTVeri
       lastError = error;
     }
   }
-  throw lastError;
+  throw lastError ?? new errors.JWKSNoMatchingKey();
 }
 
 function checkSubject(sub: unknown): string {

@@ -4,7 +4,8 @@ import { createApp } from '../app.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config/schema.ts';
 import { createUserDirectory } from '../identity/user-directory.ts';
-import { loadSigningKeys, type SigningAlg } from '../keys/signing-keys.ts';
+import { loadSigningKeys } from '../keys/signing-keys.ts';
+import { requiredSigningAlgs } from '../keys/required-algs.ts';
 import { createLegacyVerifier } from '../legacy/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { BridgeContext, BridgeEnv } from '../oidc/services.ts';
@@ -31,7 +32,7 @@ export async function composeBridge(input: {
   remoteAddress?: (c: BridgeContext) => string | undefined;
 }): Promise<Bridge> {
   const { config, clock, logger, store } = input;
-  const requiredAlgs = [...new Set(config.clients.map((client) => client.idTokenSignedResponseAlg as SigningAlg))];
+  const requiredAlgs = requiredSigningAlgs(config);
   const keys = await loadSigningKeys({ jwks: input.signingJwks, requiredAlgs, store, logger });
   const users = createUserDirectory({ store, clock, logger });
   const verifiers = new Map(

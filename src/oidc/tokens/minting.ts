@@ -63,5 +63,5 @@ export function mintAccessToken(input: MintInput, keys: SigningKeys): Promise<st
     sid: grant.sid,
     gid: grant.grantId,
   };
-  return sign(claims, keys.active, 'at+jwt', iat, input.accessTokenTtlSeconds);
+  return sign(claims, keys.forAlg(client.accessTokenSigningAlg), 'at+jwt', iat, input.accessTokenTtlSeconds);
 }

@@ -68,6 +68,10 @@ describe('config check and serve give the same verdict on bad configurations (#9
         text: config({ top: [`signing: { keys: [{ jwk: ${rs256} }] }`], client: ['idTokenSignedResponseAlg: EdDSA'] }),
         path: 'signing.keys',
       },
+      'client asks for ES256 access tokens, only RS256 configured': {
+        text: config({ top: [`signing: { keys: [{ jwk: ${rs256} }] }`], client: ['accessTokenSigningAlg: ES256'] }),
+        path: 'signing.keys',
+      },
       'audiences missing': { text: config({ idp: ['trustedProxy: none'] }), path: 'identityProviders[0].audiences' },
       'trustedProxy missing': { text: config({ idp: ['audiences: [bridge]'] }), path: 'identityProviders[0].trustedProxy' },
     };
@@ -88,6 +92,7 @@ describe('config check and serve give the same verdict on bad configurations (#9
     'ES256-only signing key file',
     'signing key file missing',
     'client asks for EdDSA, only RS256 configured',
+    'client asks for ES256 access tokens, only RS256 configured',
     'audiences missing',
     'trustedProxy missing',
   ])('%s', async (name) => {

@@ -30,6 +30,7 @@ describe('configuration', () => {
     expect(config.server).toEqual({
       host: '0.0.0.0',
       port: 8080,
+      workers: 1,
       headersTimeoutSeconds: 10,
       requestTimeoutSeconds: 30,
       keepAliveTimeoutSeconds: 5,

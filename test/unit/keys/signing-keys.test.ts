@@ -56,7 +56,7 @@ describe('signing keys', () => {
     await expect(load([{ kty: 'oct', k: 'c2VjcmV0' }])).rejects.toThrow(/signing.keys\[0\]: unsupported key/);
     const key = await generateSigningJwk('ES256');
     await expect(load([key, key])).rejects.toThrow(/duplicate kid/);
-    await expect(load([await generateSigningJwk('RS256'), key], ['EdDSA'])).rejects.toThrow(/asks for EdDSA ID tokens but no EdDSA key/);
+    await expect(load([await generateSigningJwk('RS256'), key], ['EdDSA'])).rejects.toThrow(/asks for EdDSA ID tokens or access tokens .* but no EdDSA key/);
   });
 
   it('refuses a configured key set without an RS256 key (discovery must list RS256), naming signing.keys', async () => {

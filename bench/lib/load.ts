@@ -1,0 +1,117 @@
+import autocannon from 'autocannon';
+
+export interface LoadResult {
+  /** Completed requests per second (or sequences per second for multi-step runs, see `perSequence`). */
+  rate: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  errors: number;
+  durationS: number;
+}
+
+export interface Step {
+  method?: 'GET' | 'POST';
+  path?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Builds the request from the sequence context; return undefined to abandon the sequence. */
+  setup?: (context: Record<string, unknown>) => { path: string; headers?: Record<string, string>; body?: string; method?: string } | undefined;
+  /** Checks the response and stores what the next step needs; return false to count an error. */
+  onResponse?: (status: number, headers: Record<string, string | string[]>, context: Record<string, unknown>, body: string) => boolean;
+}
+
+/** Latency samples (ms) of one named step, recorded by the hooks. */
+export class Samples {
+  readonly values: number[] = [];
+  add(ms: number): void {
+    this.values.push(ms);
+  }
+  percentile(p: number): number {
+    if (!this.values.length) return Number.NaN;
+    const sorted = [...this.values].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  }
+}
+
+export function header(headers: Record<string, string | string[]>, name: string): string | undefined {
+  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name) return Array.isArray(value) ? value[0] : value;
+  return undefined;
+}
+
+export function setCookies(headers: Record<string, string | string[]>): string[] {
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === 'set-cookie') out.push(...(Array.isArray(value) ? value : [value]));
+  return out;
+}
+
+export interface LoadOptions {
+  url: string;
+  connections: number;
+  /** Stop after this many seconds... */
+  duration?: number;
+  /** ...or after this many requests (pool-consuming runs). */
+  amount?: number;
+  /** Requests per second cap over all connections (for "p99 at half the maximum rate"). */
+  overallRate?: number;
+  steps: Step[];
+  /** Per-step latency samples, by step index, filled when given. */
+  stepSamples?: Samples[];
+}
+
+/**
+ * One autocannon run. Every connection runs `steps` in order (a sequence, e.g. a login); `rate` is requests per
+ * second; errors are non-matching responses (onResponse false), socket errors and timeouts.
+ */
+export async function load(options: LoadOptions): Promise<LoadResult> {
+  let badResponses = 0;
+  const requests = options.steps.map((step, i) => {
+    const samples = options.stepSamples?.[i];
+    const request: Record<string, unknown> = {
+      method: step.method ?? 'GET',
+      ...(step.path && { path: step.path }),
+      ...(step.headers && { headers: step.headers }),
+      ...(step.body && { body: step.body }),
+    };
+    if (step.setup || samples) {
+      request.setupRequest = (req: Record<string, unknown>, context: Record<string, unknown>) => {
+        const built = step.setup ? step.setup(context) : { path: step.path! };
+        if (!built) return undefined;
+        if (samples) context[`t${i}`] = performance.now();
+        return { ...req, ...built, headers: { ...(step.headers ?? {}), ...(built.headers ?? {}) } };
+      };
+    }
+    request.onResponse = (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string | string[]>) => {
+      if (samples) samples.add(performance.now() - (context[`t${i}`] as number));
+      const ok = step.onResponse ? step.onResponse(status, headers ?? {}, context, body) : status < 400;
+      if (!ok) {
+        badResponses++;
+        if (process.env.BENCH_DEBUG && badResponses <= 3)
+          process.stderr.write(`step ${i}: ${status} ${JSON.stringify(headers)} ${String(body).slice(0, 200)}\n`);
+      }
+    };
+    return request;
+  });
+  const started = performance.now();
+  const result = await autocannon({
+    url: options.url,
+    connections: options.amount !== undefined ? Math.min(options.connections, options.amount) : options.connections,
+    pipelining: 1,
+    timeout: 30,
+    ...(options.duration !== undefined && { duration: options.duration }),
+    ...(options.amount !== undefined && { amount: options.amount }),
+    ...(options.overallRate !== undefined && { overallRate: options.overallRate }),
+    requests: requests as never,
+  });
+  // autocannon's own start→finish (its `duration`), else ours.
+  const durationS = (result as { duration?: number }).duration || (performance.now() - started) / 1000;
+  const total = result.requests.total;
+  return {
+    rate: total / durationS,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    requests: total,
+    errors: badResponses + result.errors + result.timeouts,
+    durationS,
+  };
+}

@@ -115,6 +115,7 @@ export function createKeySource(options: KeySourceOptions): KeySource {
   function staleOrFail(failure: string): { entry: Entry; note: string } {
     const now = clock.now();
     if (entry && now < entry.expiresAt + cache.staleIfErrorSeconds * 1000) {
+      logger.debug({ event: 'legacy.keys_stale_served', idp: idpId });
       const staleForSeconds = Math.round((now - entry.expiresAt) / 1000);
       return { entry, note: `stale: expired ${staleForSeconds}s ago, refresh failing (${failure})` };
     }
@@ -123,7 +124,10 @@ export function createKeySource(options: KeySourceOptions): KeySource {
   }
 
   async function current(log: Logger): Promise<{ entry: Entry; note: string }> {
-    if (entry && clock.now() < entry.expiresAt) return { entry, note: fetchedNote(entry) };
+    if (entry && clock.now() < entry.expiresAt) {
+      log.debug({ event: 'legacy.keys_cache_hit', idp: idpId });
+      return { entry, note: fetchedNote(entry) };
+    }
     if (!inflight && lastFailure && clock.now() < lastFailure.at + cooldownMs) {
       return staleOrFail(`last fetch failed ${ago(clock.now() - lastFailure.at)}, retry after the ${cache.cooldownSeconds}s cooldown (${lastFailure.message})`);
     }

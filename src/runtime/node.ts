@@ -12,6 +12,7 @@ import { createPinoLogger } from '../observability/pino.ts';
 import { SigningKeyError } from '../keys/signing-keys.ts';
 import { createStore } from '../storage/index.ts';
 import { composeBridge } from './compose.ts';
+import { createNodeObservability, type AdminServer } from './node-observability.ts';
 
 /** Reads `signing.keys` entries: `{ file }` relative to the config file's folder, or inline `{ jwk }`. */
 export async function readSigningJwks(config: Config, configFile?: string): Promise<JWK[]> {
@@ -34,6 +35,8 @@ export async function readSigningJwks(config: Config, configFile?: string): Prom
 export interface RunningServer {
   url: string;
   port: number;
+  /** The admin listener (GET /metrics) when `server.adminPort` is set. */
+  adminUrl?: string;
   close(): Promise<void>;
 }
 
@@ -48,13 +51,19 @@ export async function startNodeServer(options: {
 }): Promise<RunningServer> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? createLogger(createPinoLogger, config);
-  const store = createStore(config.store, { clock, logger });
+  const observability = createNodeObservability(config, options.logger ?? createLogger(createPinoLogger, config));
+  const logger = observability.logger;
+  const store = observability.meter(createStore(config.store, { clock, logger }));
+  let admin: AdminServer | undefined;
   try {
     const signingJwks = await readSigningJwks(config, options.configFile);
     const { app } = await composeBridge({ config, clock, logger, store, signingJwks, remoteAddress: (c) => getConnInfo(c).remote.address });
+    admin = await observability.startAdmin(options.host ?? config.server.host);
     const server: ServerType = await new Promise((resolveListen) => {
-      const s = serve({ fetch: app.fetch, hostname: options.host ?? config.server.host, port: options.port ?? config.server.port }, () => resolveListen(s));
+      const s = serve(
+        { fetch: observability.mainFetch(app.fetch), hostname: options.host ?? config.server.host, port: options.port ?? config.server.port },
+        () => resolveListen(s),
+      );
     });
     const port = (server.address() as AddressInfo).port;
     const host = options.host ?? config.server.host;
@@ -75,11 +84,13 @@ export async function startNodeServer(options: {
           });
           idle();
         });
+        await admin?.close();
         await store.close();
         logger.info({ event: 'server.stopped' }, 'stopped');
       })());
-    return { url, port, close };
+    return { url, port, ...(admin && { adminUrl: admin.url }), close };
   } catch (error) {
+    await admin?.close();
     await store.close().catch(() => undefined);
     throw error;
   }

@@ -102,6 +102,10 @@ export interface StackOptions {
   extraIdps?: Record<string, unknown>[];
   /** The `tokens` section of the config (lifetimes). */
   tokens?: Record<string, unknown>;
+  /** More `server` settings (e.g. adminPort). */
+  server?: Record<string, unknown>;
+  /** More `logging` settings (e.g. audit). */
+  logging?: Record<string, unknown>;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -111,9 +115,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const keyPrefix = options.keyPrefix ?? `test:${crypto.randomUUID()}:`;
   const config = validateConfig({
     issuer,
-    server: { host: '127.0.0.1', port: bridgePort },
+    server: { host: '127.0.0.1', port: bridgePort, ...options.server },
     store: options.store === 'redis' ? { type: 'redis', url: REDIS_URL, keyPrefix } : { type: 'memory' },
-    logging: { level: options.logLevel ?? 'info' },
+    logging: { level: options.logLevel ?? 'info', ...options.logging },
     ...(options.tokens && { tokens: options.tokens }),
     identityProviders: [legacyIdpEntry(legacy, `http://127.0.0.1:${wafPort}/login/jwt`, options.idp), ...(options.extraIdps ?? [])],
     clients: [...testClients(['legacy']), ...(options.clients ?? [])],

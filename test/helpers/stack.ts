@@ -106,6 +106,8 @@ export interface StackOptions {
   server?: Record<string, unknown>;
   /** More `logging` settings (e.g. audit). */
   logging?: Record<string, unknown>;
+  /** The Redis URL of a redis stack (default REDIS_URL), e.g. a private redis-server the test stops. */
+  redisUrl?: string;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -116,7 +118,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const config = validateConfig({
     issuer,
     server: { host: '127.0.0.1', port: bridgePort, ...options.server },
-    store: options.store === 'redis' ? { type: 'redis', url: REDIS_URL, keyPrefix } : { type: 'memory' },
+    store: options.store === 'redis' ? { type: 'redis', url: options.redisUrl ?? REDIS_URL, keyPrefix } : { type: 'memory' },
     logging: { level: options.logLevel ?? 'info', ...options.logging },
     ...(options.tokens && { tokens: options.tokens }),
     identityProviders: [legacyIdpEntry(legacy, `http://127.0.0.1:${wafPort}/login/jwt`, options.idp), ...(options.extraIdps ?? [])],
@@ -147,7 +149,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await waf.close();
       await bridge.close();
       if (!options.legacy) await legacy.close();
-      if (options.store === 'redis' && !options.keyPrefix) await deleteKeys(keyPrefix);
+      if (options.store === 'redis' && !options.keyPrefix && !options.redisUrl) await deleteKeys(keyPrefix);
     },
   };
 }

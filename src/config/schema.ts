@@ -1,6 +1,7 @@
 import { ipRestriction } from 'hono/ip-restriction';
 import * as z from 'zod';
 import { storeSchema } from './store-schema.ts';
+import { auditSchema } from './audit-schema.ts';
 import { checkSecureUrl } from './urls.ts';
 import { checkClientAuth, clientAuthFields } from './client-auth.ts';
 
@@ -238,7 +239,10 @@ export const configSchema = z
       .strict()
       .prefault({}),
     logging: z
-      .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
+      .object({
+        level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+        audit: auditSchema.optional(),
+      })
       .strict()
       .prefault({}),
     identityProviders: z.array(identityProvider).min(1, 'must list at least one identity provider'),

@@ -5,6 +5,7 @@ import { observeEvents, type EventObserver } from '../observability/event-hook.t
 import type { Logger } from '../observability/logger.ts';
 import { createPrometheusMetrics, type PrometheusMetrics } from '../observability/prometheus.ts';
 import { meterStore } from '../storage/metered.ts';
+import { createAuditSink } from './audit-sink.ts';
 import type { Store } from '../storage/port.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: the runtime's extra fetch arguments pass through untouched.
@@ -24,6 +25,8 @@ export interface NodeObservability {
   mainFetch<F extends Fetch>(appFetch: F): F;
   /** Starts the admin listener (only /metrics) when `server.adminPort` is set. */
   startAdmin(host: string): Promise<AdminServer | undefined>;
+  /** Closes the audit file (after the last event). */
+  close(): void;
 }
 
 export interface AdminServer {
@@ -32,6 +35,7 @@ export interface AdminServer {
 }
 
 export function createNodeObservability(config: Config, logger: Logger, extraObservers: readonly EventObserver[] = []): NodeObservability {
+  const audit = config.logging.audit && createAuditSink(config.logging.audit);
   const prometheus = createPrometheusMetrics({ idps: config.identityProviders.map((i) => i.id), clients: config.clients.map((c) => c.clientId) });
   const metricsOnly = (request: Request): Response | Promise<Response> => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return new Response(null, { status: 405, headers: { Allow: 'GET' } });
@@ -39,7 +43,8 @@ export function createNodeObservability(config: Config, logger: Logger, extraObs
   };
   const isMetrics = (request: Request) => new URL(request.url).pathname === '/metrics';
   return {
-    logger: observeEvents(logger, [prometheus.metrics.event, ...extraObservers]),
+    logger: observeEvents(logger, [prometheus.metrics.event, ...(audit ? [audit.observer] : []), ...extraObservers]),
+    close: () => audit?.close(),
     prometheus,
     meter: (store) => meterStore(store, prometheus.metrics),
     mainFetch: <F extends Fetch>(appFetch: F): F =>

@@ -87,11 +87,13 @@ export async function startNodeServer(options: {
         await admin?.close();
         await store.close();
         logger.info({ event: 'server.stopped' }, 'stopped');
+        observability.close();
       })());
     return { url, port, ...(admin && { adminUrl: admin.url }), close };
   } catch (error) {
     await admin?.close();
     await store.close().catch(() => undefined);
+    observability.close();
     throw error;
   }
 }

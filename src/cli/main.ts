@@ -27,8 +27,10 @@ Commands:
   token verify --config FILE --idp ID <jwt|->    run the legacy-JWT checks on a token and print each one
   keys generate [--alg RS256|ES256|EdDSA]        print a new private signing JWK
   clients secret                                 print a new client secret (256 bits, 43 characters)
-  users list|show|disable|enable|delete [ID] --config FILE
+  users list|show|disable|enable|delete [ID] --config FILE [--json]
                                                  manage users in the configured store
+  doctor --config FILE [--json] [--token -] [--idp ID]
+                                                 check config, keys, store, Keys Endpoints, DNS (and a token)
 
 The config file may also be given with the environment variable BRIDGE_CONFIG.
 Exit codes: 0 success or token accepted, 1 token rejected or config invalid, 2 usage error.`;
@@ -45,7 +47,14 @@ const parseOptions = (argv: string[]) =>
   parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { config: { type: 'string', short: 'c' }, idp: { type: 'string' }, alg: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      config: { type: 'string', short: 'c' },
+      idp: { type: 'string' },
+      alg: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      json: { type: 'boolean' },
+      token: { type: 'string' },
+    },
   });
 
 /** Runs one CLI invocation; returns the exit code (never calls process.exit, so tests can drive it). */
@@ -90,6 +99,20 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         io.out(JSON.stringify(await generateSigningJwk(alg), null, 2));
         return 0;
       }
+      case 'doctor': {
+        const file = values.config ?? io.env.BRIDGE_CONFIG;
+        if (!file) throw new UsageError('--config FILE (or BRIDGE_CONFIG) is required');
+        const { runDoctor } = await import('./doctor.ts');
+        const token = values.token === undefined ? undefined : (values.token === '-' ? await io.readStdin() : values.token).trim();
+        return await runDoctor({
+          configFile: file,
+          env: io.env,
+          out: io.out,
+          ...(values.json && { json: true }),
+          ...(token !== undefined && { token }),
+          ...(values.idp && { idp: values.idp }),
+        });
+      }
       case 'clients secret':
         io.out(randomToken());
         return 0;
@@ -101,6 +124,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
             action: sub,
             id: rest[0],
             out: io.out,
+            ...(values.json && { json: true }),
             logger: createLogger(createPinoLogger, { ...config, logging: { level: 'warn' } }),
           });
         }

@@ -211,7 +211,12 @@ const client = z
 /** An API that may call /introspect (RFC 7662) with HTTP Basic or client_secret_post. */
 const resourceServer = z.object({ id: identifier, secret: z.string().min(16, 'must be at least 16 characters') }).strict();
 
-const signingKey = z.union([z.object({ file: z.string().min(1) }).strict(), z.object({ jwk: z.record(z.string(), z.unknown()) }).strict()]);
+/** `status: published`: in /jwks and trusted for verification, never used to sign (key rotation, docs/operators.md). */
+const signingKeyStatus = z.enum(['active', 'published']).optional();
+const signingKey = z.union([
+  z.object({ file: z.string().min(1), status: signingKeyStatus }).strict(),
+  z.object({ jwk: z.record(z.string(), z.unknown()), status: signingKeyStatus }).strict(),
+]);
 
 export const configSchema = z
   .object({

@@ -19,9 +19,10 @@ export async function readSigningJwks(config: Config, configFile?: string): Prom
   const base = configFile ? dirname(resolve(configFile)) : process.cwd();
   return Promise.all(
     config.signing.keys.map(async (entry, i) => {
-      if ('jwk' in entry) return entry.jwk as JWK;
+      const status = entry.status && { status: entry.status };
+      if ('jwk' in entry) return { ...entry.jwk, ...status } as JWK;
       try {
-        return JSON.parse(await readFile(resolve(base, entry.file), 'utf8')) as JWK;
+        return { ...(JSON.parse(await readFile(resolve(base, entry.file), 'utf8')) as JWK), ...status };
       } catch (error) {
         throw new SigningKeyError(
           `signing.keys[${i}].file`,

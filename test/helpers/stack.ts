@@ -108,11 +108,15 @@ export interface StackOptions {
   logging?: Record<string, unknown>;
   /** The Redis URL of a redis stack (default REDIS_URL), e.g. a private redis-server the test stops. */
   redisUrl?: string;
+  /** The bridge's port (default: a free one), e.g. to restart the same issuer with another config. */
+  bridgePort?: number;
+  /** The `signing` section of the config. */
+  signing?: Record<string, unknown>;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const legacy = options.legacy ?? (await startLegacyIssuer({ alg: 'ES256', ...(options.clock && { clock: options.clock }) }));
-  const [bridgePort, wafPort] = [await freePort(), await freePort()];
+  const [bridgePort, wafPort] = [options.bridgePort ?? (await freePort()), await freePort()];
   const issuer = `http://127.0.0.1:${bridgePort}`;
   const keyPrefix = options.keyPrefix ?? `test:${crypto.randomUUID()}:`;
   const config = validateConfig({
@@ -121,6 +125,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     store: options.store === 'redis' ? { type: 'redis', url: options.redisUrl ?? REDIS_URL, keyPrefix } : { type: 'memory' },
     logging: { level: options.logLevel ?? 'info', ...options.logging },
     ...(options.tokens && { tokens: options.tokens }),
+    ...(options.signing && { signing: options.signing }),
     identityProviders: [legacyIdpEntry(legacy, `http://127.0.0.1:${wafPort}/login/jwt`, options.idp), ...(options.extraIdps ?? [])],
     clients: [...testClients(['legacy']), ...(options.clients ?? [])],
   });

@@ -27,5 +27,6 @@ export async function serve(configFile: string | undefined, io: CliIo): Promise<
   for (const line of configWarnings(config)) logger.warn({ event: 'config.opt_out' }, line);
   const server = await startNodeServer({ config, configFile, logger });
   closeOnSignals(server, logger);
+  (await import('./reload.ts')).reloadOnSighup(server, configFile, io.env, logger);
   return new Promise<number>(() => undefined);
 }

@@ -13,6 +13,7 @@ import { SigningKeyError } from '../keys/signing-keys.ts';
 import { createStore } from '../storage/index.ts';
 import { composeBridge } from './compose.ts';
 import { createNodeObservability, type AdminServer } from './node-observability.ts';
+import { createReloadableApp } from './reload.ts';
 
 /** Reads `signing.keys` entries: `{ file }` relative to the config file's folder, or inline `{ jwk }`. */
 export async function readSigningJwks(config: Config, configFile?: string): Promise<JWK[]> {
@@ -38,6 +39,8 @@ export interface RunningServer {
   port: number;
   /** The admin listener (GET /metrics) when `server.adminPort` is set. */
   adminUrl?: string;
+  /** Swaps in a new configuration (same server, store and logging sections); throws ReloadError or ConfigError otherwise. */
+  reload(next: Config): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -58,11 +61,16 @@ export async function startNodeServer(options: {
   let admin: AdminServer | undefined;
   try {
     const signingJwks = await readSigningJwks(config, options.configFile);
-    const { app } = await composeBridge({ config, clock, logger, store, signingJwks, remoteAddress: (c) => getConnInfo(c).remote.address });
+    const remoteAddress = (c: Parameters<typeof getConnInfo>[0]) => getConnInfo(c).remote.address;
+    const { app } = await composeBridge({ config, clock, logger, store, signingJwks, remoteAddress });
+    const reloadable = createReloadableApp(config, app.fetch, async (next) => {
+      const jwks = await readSigningJwks(next, options.configFile);
+      return (await composeBridge({ config: next, clock, logger, store, signingJwks: jwks, remoteAddress })).app.fetch;
+    });
     admin = await observability.startAdmin(options.host ?? config.server.host);
     const server: ServerType = await new Promise((resolveListen) => {
       const s = serve(
-        { fetch: observability.mainFetch(app.fetch), hostname: options.host ?? config.server.host, port: options.port ?? config.server.port },
+        { fetch: observability.mainFetch(reloadable.fetch), hostname: options.host ?? config.server.host, port: options.port ?? config.server.port },
         () => resolveListen(s),
       );
     });
@@ -90,7 +98,7 @@ export async function startNodeServer(options: {
         logger.info({ event: 'server.stopped' }, 'stopped');
         observability.close();
       })());
-    return { url, port, ...(admin && { adminUrl: admin.url }), close };
+    return { url, port, ...(admin && { adminUrl: admin.url }), reload: reloadable.reload, close };
   } catch (error) {
     await admin?.close();
     await store.close().catch(() => undefined);

@@ -30,10 +30,12 @@ Commands:
                                                  check an ID-JAG as its receiving authorization server does
   keys generate [--alg RS256|ES256|EdDSA]        print a new private signing JWK
   clients secret                                 print a new client secret (256 bits, 64 hex digits)
-  users list|show|disable|enable|delete [ID] --config FILE
+  users list|show|disable|enable|delete [ID] --config FILE [--json]
                                                  manage users in the configured store
   login --device --issuer URL --client-id ID [--scope "openid ..."] [--client-secret S]
                                                  sign in from a terminal (RFC 8628 device flow), print the claims
+  doctor --config FILE [--json] [--token -] [--idp ID]
+                                                 check config, keys, store, Keys Endpoints, DNS (and a token)
 
 The config file may also be given with the environment variable BRIDGE_CONFIG.
 Exit codes: 0 success or token accepted, 1 token rejected or config invalid, 2 usage error.`;
@@ -63,6 +65,8 @@ const parseOptions = (argv: string[]) =>
       'id-jag': { type: 'boolean' },
       audience: { type: 'string' },
       jwks: { type: 'string' },
+      json: { type: 'boolean' },
+      token: { type: 'string' },
     },
   });
 
@@ -137,6 +141,20 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           err: io.err,
         });
       }
+      case 'doctor': {
+        const file = values.config ?? io.env.BRIDGE_CONFIG;
+        if (!file) throw new UsageError('--config FILE (or BRIDGE_CONFIG) is required');
+        const { runDoctor } = await import('./doctor.ts');
+        const token = values.token === undefined ? undefined : (values.token === '-' ? await io.readStdin() : values.token).trim();
+        return await runDoctor({
+          configFile: file,
+          env: io.env,
+          out: io.out,
+          ...(values.json && { json: true }),
+          ...(token !== undefined && { token }),
+          ...(values.idp && { idp: values.idp }),
+        });
+      }
       case 'clients secret':
         io.out(randomToken());
         return 0;
@@ -149,6 +167,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
             action: sub,
             id: rest[0],
             out: io.out,
+            ...(values.json && { json: true }),
             logger: createLogger(createPinoLogger, { ...config, logging: { level: 'warn' } }),
           });
         }

@@ -30,5 +30,6 @@ export async function serve(configFile: string | undefined, io: CliIo): Promise<
   if (isClusterPrimary(config.server.workers)) return runClusterPrimary({ workers: config.server.workers, logger });
   const server = await startNodeServer({ config, configFile, logger });
   closeOnSignals(server, logger);
+  (await import('./reload.ts')).reloadOnSighup(server, configFile, io.env, logger);
   return new Promise<number>(() => undefined);
 }

@@ -17,18 +17,24 @@ export async function runUsersCommand(input: {
   id: string | undefined;
   out: (line: string) => void;
   logger: Logger;
+  /** list and show as JSON (an array; the user record). */
+  json?: boolean;
 }): Promise<number> {
   const { config, action, id, out, logger } = input;
   if (action !== 'list' && !id) {
     out('usage: jwt-idp-bridge users list | users show|disable|enable|delete ID --config FILE');
     return 2;
   }
-  if (config.store.type === 'memory') out('note: store.type is memory — it holds only what this process created (nothing).');
+  if (config.store.type === 'memory' && !input.json) out('note: store.type is memory — it holds only what this process created (nothing).');
   const store = createStore(config.store, { clock: systemClock, logger });
   const users = createUserDirectory({ store, clock: systemClock, logger });
   try {
     switch (action) {
       case 'list':
+        if (input.json) {
+          out(JSON.stringify(await users.list()));
+          return 0;
+        }
         for (const user of await users.list())
           out(
             `${user.id}\t${user.disabled ? 'disabled' : 'active'}\t${user.identities.map((i) => `${i.idp}:${i.sub}`).join(',')}\t${String(user.profile.email ?? '')}`,

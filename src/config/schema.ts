@@ -1,6 +1,7 @@
 import { ipRestriction } from 'hono/ip-restriction';
 import * as z from 'zod';
 import { storeSchema } from './store-schema.ts';
+import { auditSchema } from './audit-schema.ts';
 import { checkSecureUrl } from './urls.ts';
 import { checkClientAuth, clientAuthFields } from './client-auth.ts';
 import { clientAccessSchema, clientTokenLifetimes, deviceSchema } from './device-schema.ts';
@@ -212,7 +213,12 @@ const client = z
 /** An API that may call /introspect (RFC 7662) with HTTP Basic or client_secret_post. */
 const resourceServer = z.object({ id: identifier, secret: z.string().min(16, 'must be at least 16 characters') }).strict();
 
-const signingKey = z.union([z.object({ file: z.string().min(1) }).strict(), z.object({ jwk: z.record(z.string(), z.unknown()) }).strict()]);
+/** `status: published`: in /jwks and trusted for verification, never used to sign (key rotation, docs/operators.md). */
+const signingKeyStatus = z.enum(['active', 'published']).optional();
+const signingKey = z.union([
+  z.object({ file: z.string().min(1), status: signingKeyStatus }).strict(),
+  z.object({ jwk: z.record(z.string(), z.unknown()), status: signingKeyStatus }).strict(),
+]);
 
 export const configSchema = z
   .object({
@@ -244,7 +250,10 @@ export const configSchema = z
       .prefault({}),
     device: deviceSchema,
     logging: z
-      .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
+      .object({
+        level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+        audit: auditSchema.optional(),
+      })
       .strict()
       .prefault({}),
     identityProviders: z.array(identityProvider).min(1, 'must list at least one identity provider'),

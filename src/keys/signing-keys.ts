@@ -12,13 +12,15 @@ export interface SigningKey {
   alg: SigningAlg;
   privateKey: CryptoKey;
   publicJwk: JWK;
+  /** Published only (`status: published`): in /jwks and trusted, never used to sign (key rotation). */
+  published: boolean;
 }
 
 export interface SigningKeys {
-  /** The first configured key: signs access tokens and ID tokens of clients without a preference. */
+  /** The first configured key that is not published-only: signs access tokens and ID tokens of clients without a preference. */
   readonly active: SigningKey;
   readonly all: readonly SigningKey[];
-  /** The first key of that algorithm. Startup guarantees one exists for every algorithm a client asks for. */
+  /** The first signing (not published-only) key of that algorithm. Startup guarantees one for every algorithm a client asks for. */
   forAlg(alg: SigningAlg): SigningKey;
   /** Public JWK set (current + previous keys), for /jwks. */
   readonly publicJwks: { keys: JWK[] };
@@ -53,15 +55,21 @@ async function importSigningKey(jwk: JWK, index: number): Promise<SigningKey> {
   const alg = inferAlg(jwk);
   if (!alg) throw new SigningKeyError(where, `unsupported key (expected RSA for RS256, EC P-256 for ES256 or OKP Ed25519 for EdDSA)`);
   if (typeof jwk.d !== 'string') throw new SigningKeyError(where, `must be a private JWK (it has no "d")`);
+  // `status` rides on the JWK from the config entry (or is a member of a JWK in the Worker secret).
+  const status = (jwk as { status?: unknown }).status;
+  if (status !== undefined && status !== 'active' && status !== 'published') {
+    throw new SigningKeyError(`${where}.status`, 'must be active or published');
+  }
+  const { status: _status, ...material } = jwk as JWK & { status?: unknown };
   let privateKey: CryptoKey;
   try {
-    privateKey = (await importJWK({ ...jwk, ext: false }, alg)) as CryptoKey;
+    privateKey = (await importJWK({ ...material, ext: false }, alg)) as CryptoKey;
   } catch (error) {
     throw new SigningKeyError(where, `cannot import the key (${(error as Error).message})`);
   }
   const base = Object.fromEntries(PUBLIC_MEMBERS.filter((m) => jwk[m] !== undefined).map((m) => [m, jwk[m]])) as JWK;
   const kid = jwk.kid ?? (await calculateJwkThumbprint(base, 'sha256'));
-  return { kid, alg, privateKey, publicJwk: { ...base, kid, use: 'sig', alg } };
+  return { kid, alg, privateKey, publicJwk: { ...base, kid, use: 'sig', alg }, published: status === 'published' };
 }
 
 function generateJwks(): Promise<JWK[]> {
@@ -84,14 +92,16 @@ export async function loadSigningKeys(input: { jwks: JWK[]; requiredAlgs: Signin
     );
   }
   const all = await importSigningKeys(jwks, input.requiredAlgs);
+  // Every key is published and trusted; only the non-published ones sign (a new key is published first, RPs cache it, then it signs).
+  const signing = all.filter((k) => !k.published);
   const publicJwks = { keys: all.map((k) => k.publicJwk) };
   return {
-    active: all[0]!,
+    active: signing[0]!,
     all,
-    forAlg: (alg) => all.find((k) => k.alg === alg) ?? all[0]!,
+    forAlg: (alg) => signing.find((k) => k.alg === alg) ?? signing[0]!,
     publicJwks,
     getVerificationKey: createLocalJWKSet(publicJwks),
-    algorithms: [...new Set(all.map((k) => k.alg))],
+    algorithms: [...new Set(signing.map((k) => k.alg))],
   };
 }
 
@@ -107,14 +117,17 @@ export async function importSigningKeys(jwks: JWK[], requiredAlgs: readonly Sign
     if (kids.has(key.kid)) throw new SigningKeyError('signing.keys', `duplicate kid "${key.kid}"`);
     kids.add(key.kid);
   }
-  if (all.length && !all.some((k) => k.alg === 'RS256')) {
+  const signing = all.filter((k) => !k.published);
+  if (all.length && !signing.length)
+    throw new SigningKeyError('signing.keys', 'every key is published-only: at least one must sign (status active, the default)');
+  if (all.length && !signing.some((k) => k.alg === 'RS256')) {
     throw new SigningKeyError(
       'signing.keys',
-      `must include an RS256 key (discovery must list RS256 in id_token_signing_alg_values_supported); found only ${[...new Set(all.map((k) => k.alg))].join(', ')}. Add one with \`jwt-idp-bridge keys generate --alg RS256\``,
+      `must include an RS256 key (discovery must list RS256 in id_token_signing_alg_values_supported); found only ${[...new Set(signing.map((k) => k.alg))].join(', ')}. Add one with \`jwt-idp-bridge keys generate --alg RS256\``,
     );
   }
   for (const alg of requiredAlgs) {
-    if (!all.some((k) => k.alg === alg))
+    if (!signing.some((k) => k.alg === alg))
       throw new SigningKeyError(
         'signing.keys',
         `a client asks for ${alg} ID tokens or access tokens (idTokenSignedResponseAlg, accessTokenSigningAlg) but no ${alg} key is configured`,

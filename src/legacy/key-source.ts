@@ -179,6 +179,7 @@ export function createKeySource(options: KeySourceOptions): KeySource {
   function staleOrFail(failure: string): { entry: Entry; note: string } {
     const now = clock.now();
     if (entry && now < entry.expiresAt + staleMs) {
+      logger.debug({ event: 'legacy.keys_stale_served', idp: idpId });
       const staleForSeconds = Math.round((now - entry.expiresAt) / 1000);
       return { entry, note: `stale: expired ${staleForSeconds}s ago, refresh failing (${failure})` };
     }
@@ -188,7 +189,10 @@ export function createKeySource(options: KeySourceOptions): KeySource {
 
   async function current(log: Logger): Promise<{ entry: Entry; note: string }> {
     const now = clock.now();
-    if (entry && now < entry.expiresAt) return { entry, note: fetchedNote(entry) };
+    if (entry && now < entry.expiresAt) {
+      log.debug({ event: 'legacy.keys_cache_hit', idp: idpId });
+      return { entry, note: fetchedNote(entry) };
+    }
     const usable = entry && now < entry.expiresAt + staleMs;
     if (!inflight && !mayAttempt(now)) {
       return staleOrFail(
@@ -198,6 +202,7 @@ export function createKeySource(options: KeySourceOptions): KeySource {
     if (usable && entry && shareInflight) {
       // Stale while revalidate: the refresh runs in the background; its failure is logged by fetchKeys.
       if (!inflight) refresh('expired', log).catch(() => undefined);
+      log.debug({ event: 'legacy.keys_stale_served', idp: idpId });
       return { entry, note: `stale: expired ${Math.round((now - entry.expiresAt) / 1000)}s ago, refreshing in the background` };
     }
     try {

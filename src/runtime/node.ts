@@ -15,15 +15,18 @@ import { createStore } from '../storage/index.ts';
 import { composeBridge } from './compose.ts';
 import { shutdownGraceSeconds } from '../config/server-limits.ts';
 import { createConnectionPolicy, nodeServerOptions } from './node-http.ts';
+import { createNodeObservability, type AdminServer } from './node-observability.ts';
+import { createReloadableApp } from './reload.ts';
 
 /** Reads `signing.keys` entries: `{ file }` relative to the config file's folder, or inline `{ jwk }`. */
 export async function readSigningJwks(config: Config, configFile?: string): Promise<JWK[]> {
   const base = configFile ? dirname(resolve(configFile)) : process.cwd();
   return Promise.all(
     config.signing.keys.map(async (entry, i) => {
-      if ('jwk' in entry) return entry.jwk as JWK;
+      const status = entry.status && { status: entry.status };
+      if ('jwk' in entry) return { ...entry.jwk, ...status } as JWK;
       try {
-        return JSON.parse(await readFile(resolve(base, entry.file), 'utf8')) as JWK;
+        return { ...(JSON.parse(await readFile(resolve(base, entry.file), 'utf8')) as JWK), ...status };
       } catch (error) {
         throw new SigningKeyError(
           `signing.keys[${i}].file`,
@@ -39,6 +42,10 @@ export interface RunningServer {
   port: number;
   /** How long `closeOnSignals` waits for in-flight requests (`server.shutdownGraceSeconds`). */
   graceMs: number;
+  /** The admin listener (GET /metrics) when `server.adminPort` is set. */
+  adminUrl?: string;
+  /** Swaps in a new configuration (same server, store and logging sections); throws ReloadError or ConfigError otherwise. */
+  reload(next: Config): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -53,16 +60,24 @@ export async function startNodeServer(options: {
 }): Promise<RunningServer> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? createLogger(createPinoLogger, config);
-  const store = createStore(config.store, { clock, logger });
+  const observability = createNodeObservability(config, options.logger ?? createLogger(createPinoLogger, config));
+  const logger = observability.logger;
+  const store = observability.meter(createStore(config.store, { clock, logger }));
+  let admin: AdminServer | undefined;
   try {
     const signingJwks = await readSigningJwks(config, options.configFile);
-    const { app } = await composeBridge({ config, clock, logger, store, signingJwks, remoteAddress: (c) => getConnInfo(c).remote.address });
+    const remoteAddress = (c: Parameters<typeof getConnInfo>[0]) => getConnInfo(c).remote.address;
+    const { app } = await composeBridge({ config, clock, logger, store, signingJwks, remoteAddress });
+    const reloadable = createReloadableApp(config, app.fetch, async (next) => {
+      const jwks = await readSigningJwks(next, options.configFile);
+      return (await composeBridge({ config: next, clock, logger, store, signingJwks: jwks, remoteAddress })).app.fetch;
+    });
+    admin = await observability.startAdmin(options.host ?? config.server.host);
     const connections = createConnectionPolicy(config.server);
     const server: ServerType = await new Promise((resolveListen) => {
       const s = serve(
         {
-          fetch: connections.fetch(app.fetch),
+          fetch: connections.fetch(observability.mainFetch(reloadable.fetch)),
           hostname: options.host ?? config.server.host,
           port: options.port ?? config.server.port,
           serverOptions: nodeServerOptions(config.server),
@@ -91,12 +106,16 @@ export async function startNodeServer(options: {
           });
           idle();
         });
+        await admin?.close();
         await store.close();
         logger.info({ event: 'server.stopped' }, 'stopped');
+        observability.close();
       })());
-    return { url, port, graceMs: shutdownGraceSeconds(config) * 1000, close };
+    return { url, port, graceMs: shutdownGraceSeconds(config) * 1000, ...(admin && { adminUrl: admin.url }), reload: reloadable.reload, close };
   } catch (error) {
+    await admin?.close();
     await store.close().catch(() => undefined);
+    observability.close();
     throw error;
   }
 }

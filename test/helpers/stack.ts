@@ -121,22 +121,31 @@ export interface StackOptions {
   instances?: number;
   /** Another Redis for a redis stack (e.g. a private Sentinel set) and other `store:` keys; its data is not swept. */
   redis?: Record<string, unknown>;
+  /** More `server` settings (e.g. adminPort). */
+  server?: Record<string, unknown>;
+  /** More `logging` settings (e.g. audit). */
+  logging?: Record<string, unknown>;
+  /** The bridge's port (default: a free one), e.g. to restart the same issuer with another config. */
+  bridgePort?: number;
+  /** The `signing` section of the config. */
+  signing?: Record<string, unknown>;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const legacy = options.legacy ?? (await startLegacyIssuer({ alg: 'ES256', ...(options.clock && { clock: options.clock }) }));
-  const [bridgePort, wafPort] = [await freePort(), await freePort()];
+  const [bridgePort, wafPort] = [options.bridgePort ?? (await freePort()), await freePort()];
   const issuer = `http://127.0.0.1:${bridgePort}`;
   const keyPrefix = options.keyPrefix ?? `test:${crypto.randomUUID()}:`;
   const config = validateConfig({
     issuer,
-    server: { host: '127.0.0.1', port: bridgePort },
+    server: { host: '127.0.0.1', port: bridgePort, ...options.server },
     store:
       options.store === 'redis'
         ? { type: 'redis', ...(options.redisUrl ? { url: options.redisUrl } : (options.redis ?? testRedisConnection())), keyPrefix }
         : { type: 'memory' },
-    logging: { level: options.logLevel ?? 'info' },
+    logging: { level: options.logLevel ?? 'info', ...options.logging },
     ...(options.tokens && { tokens: options.tokens }),
+    ...(options.signing && { signing: options.signing }),
     ...options.extraConfig,
     ...(options.device && { device: options.device }),
     identityProviders: [legacyIdpEntry(legacy, `http://127.0.0.1:${wafPort}/login/jwt`, options.idp), ...(options.extraIdps ?? [])],

@@ -58,7 +58,16 @@ export function createAuthorizationCodeGrant(services: BridgeServices) {
           { idleSeconds: client.refreshTokenIdleSeconds, absoluteSeconds: client.refreshTokenAbsoluteSeconds },
         )
       : undefined;
-    log.info({ event: 'token.issued', userId: user.id, grantId: grant.grantId, grantType: 'authorization_code' }, 'tokens issued');
+    log.info(
+      {
+        event: 'token.issued',
+        userId: user.id,
+        grantId: grant.grantId,
+        grantType: 'authorization_code',
+        issued: ['access_token', 'id_token', ...(refreshToken !== undefined ? ['refresh_token'] : [])],
+      },
+      'tokens issued',
+    );
     return {
       access_token: accessToken,
       token_type: 'Bearer',

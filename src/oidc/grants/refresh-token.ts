@@ -68,7 +68,16 @@ export function createRefreshTokenGrant(services: BridgeServices) {
     };
     const [idToken, accessToken] = await Promise.all([scopes.includes('openid') ? mintIdToken(input, keys) : undefined, mintAccessToken(input, keys)]);
     log.info({ event: 'refresh.rotated', userId: family.userId, grantId: family.grantId }, 'refresh token rotated');
-    log.info({ event: 'token.issued', userId: family.userId, grantId: family.grantId, grantType: 'refresh_token' }, 'tokens issued');
+    log.info(
+      {
+        event: 'token.issued',
+        userId: family.userId,
+        grantId: family.grantId,
+        grantType: 'refresh_token',
+        issued: ['access_token', ...(idToken !== undefined ? ['id_token'] : []), 'refresh_token'],
+      },
+      'tokens issued',
+    );
     return {
       access_token: accessToken,
       token_type: 'Bearer',

@@ -63,7 +63,7 @@ export function signingJwks(env: WorkerEnv, config: Config): JWK[] {
     if ('file' in entry) {
       throw new WorkerBindingError(`signing.keys[${i}].file: a Worker cannot read files; put the private JWK(s) in the ${SIGNING_KEYS_BINDING} secret instead`);
     }
-    return entry.jwk as JWK;
+    return { ...entry.jwk, ...(entry.status && { status: entry.status }) } as JWK;
   });
   const secret = env[SIGNING_KEYS_BINDING];
   if (secret === undefined || secret === '') return fromConfig;

@@ -1,0 +1,35 @@
+import type { Logger } from './logger.ts';
+
+export type EventLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** Receives every named event (fields merged over the child bindings: requestId, clientId, idp, …). */
+export type EventObserver = (level: EventLevel, fields: Readonly<Record<string, unknown>>) => void;
+
+/**
+ * A logger that also hands each named event (`event` field) to observers, whatever the log level: metrics and the
+ * audit sink are derived from the log events in this one place instead of calls sprinkled through the handlers.
+ * Runtime-neutral. An observer that throws never breaks the request: the error is dropped.
+ */
+export function observeEvents(logger: Logger, observers: readonly EventObserver[], bindings: Record<string, unknown> = {}): Logger {
+  if (observers.length === 0) return logger;
+  const emit = (level: EventLevel) => (fields: Record<string, unknown>, message?: string) => {
+    if (typeof fields.event === 'string') {
+      const merged = { ...bindings, ...fields };
+      for (const observer of observers) {
+        try {
+          observer(level, merged);
+        } catch {
+          // Observability must not take the login path down with it.
+        }
+      }
+    }
+    logger[level](fields, message);
+  };
+  return {
+    debug: emit('debug'),
+    info: emit('info'),
+    warn: emit('warn'),
+    error: emit('error'),
+    child: (more) => observeEvents(logger.child(more), observers, { ...bindings, ...more }),
+  };
+}

@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createManualClock } from '../../src/clock.ts';
+import { createPrometheusMetrics } from '../../src/observability/prometheus.ts';
+import { REASONS } from '../../src/oidc/reasons.ts';
+import { completeSignIn, signIn } from '../helpers/app-client.ts';
+import { freePort } from '../helpers/ports.ts';
+import { metricValue, parsePrometheus, scrape, type Sample } from '../helpers/prometheus-text.ts';
+import { sessionBrowser, startStack, WEB_APP, type Stack } from '../helpers/stack.ts';
+import { generateTestKey } from '../helpers/legacy-issuer.ts';
+
+const LOGINS = 'bridge_logins_total';
+
+describe('Prometheus metrics on the main listener (no adminPort)', () => {
+  const clock = createManualClock();
+  let stack: Stack;
+  let before: Sample[];
+  const metricsUrl = () => `${stack.bridge.url}/metrics`;
+  const delta = async (name: string, labels: Record<string, string> = {}) =>
+    metricValue(await scrape(metricsUrl()), name, labels) - metricValue(before, name, labels);
+
+  beforeAll(async () => {
+    stack = await startStack({ store: 'redis', clock });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('serves the text format with default process metrics, and no user ids', async () => {
+    const response = await fetch(metricsUrl());
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await response.text();
+    expect(text).toMatch(/^process_cpu_user_seconds_total /m);
+    expect(text).toMatch(/^nodejs_eventloop_lag_seconds /m);
+    expect((await fetch(metricsUrl(), { method: 'POST' })).status).toBe(405);
+  });
+
+  it('counts a successful login, the registration, the tokens, the requests by route and the store calls', async () => {
+    before = await scrape(metricsUrl());
+    const { claims } = await completeSignIn(stack, await stack.browser('metrics-alice'), WEB_APP);
+    expect(await delta(LOGINS, { outcome: 'succeeded', reason: 'none', idp: 'legacy' })).toBe(1);
+    expect(await delta('bridge_users_registered_total', { idp: 'legacy' })).toBe(1);
+    expect(await delta('bridge_tokens_issued_total', { type: 'id_token', grant_type: 'authorization_code' })).toBe(1);
+    expect(await delta('bridge_tokens_issued_total', { type: 'access_token', grant_type: 'authorization_code' })).toBe(1);
+    expect(await delta('bridge_http_requests_total', { route: 'token', status: '200' })).toBe(1);
+    expect(await delta('bridge_http_requests_total', { route: 'authorize', status: '302' })).toBe(1);
+    expect(await delta('bridge_http_request_duration_seconds_count', { route: 'callback', status: '302' })).toBe(1);
+    expect(await delta('bridge_store_operations_total', { operation: 'compareAndSwap', outcome: 'ok' })).toBeGreaterThan(0);
+    expect(await delta('bridge_store_operation_duration_seconds_count', { operation: 'setIfAbsent' })).toBeGreaterThan(0);
+    expect(await delta('bridge_legacy_keys_fetches_total', { idp: 'legacy', outcome: 'ok' })).toBe(1);
+    // The bridge user id and the legacy subject never become label values.
+    const text = await (await fetch(metricsUrl())).text();
+    expect(text).not.toContain(claims.sub);
+    expect(text).not.toContain('metrics-alice');
+    // The raw path of a route never appears either: only route-table names.
+    expect(text).not.toContain('/login/jwt');
+  });
+
+  it('counts cache hits and each rejection by its reason and IdP', async () => {
+    before = await scrape(metricsUrl());
+    await signIn(stack, await stack.browser(), WEB_APP);
+    expect(await delta(LOGINS, { outcome: 'rejected', reason: 'token_missing', idp: 'legacy' })).toBe(1);
+
+    await signIn(stack, await stack.browser('metrics-bob', { exp: Math.floor(clock.now() / 1000) - 600 }), WEB_APP);
+    expect(await delta(LOGINS, { outcome: 'rejected', reason: 'expired', idp: 'legacy' })).toBe(1);
+
+    const stranger = await generateTestKey('ES256', { kid: stack.legacy.jwks().keys[0]!.kid! });
+    const forged = await stack.legacy.mint({ sub: 'metrics-mallory' }, { key: stranger });
+    await signIn(stack, sessionBrowser(stack.waf.url, forged), WEB_APP);
+    expect(await delta(LOGINS, { outcome: 'rejected', reason: 'signature_invalid', idp: 'legacy' })).toBe(1);
+    expect(await delta('bridge_legacy_keys_cache_hits_total', { idp: 'legacy' })).toBe(2);
+
+    const unknownClient = await fetch(`${stack.issuer}/authorize?client_id=nobody&redirect_uri=https://x.example/cb&response_type=code&scope=openid`);
+    expect(unknownClient.status).toBe(400);
+    expect(await delta(LOGINS, { outcome: 'rejected', reason: 'client_unknown', idp: 'none' })).toBe(1);
+    expect(await delta('bridge_rejections_total', { event: 'authorize.rejected', reason: 'client_unknown' })).toBe(1);
+    expect(await delta('bridge_http_requests_total', { route: 'authorize', status: '400' })).toBe(1);
+  });
+
+  it('shows a Keys Endpoint outage: failed fetches, stale serves, then keys_unavailable, then recovery', async () => {
+    before = await scrape(metricsUrl());
+    clock.advance(601_000); // past keysCache.maxAgeSeconds (600)
+    stack.legacy.setMode('down');
+    const stale = await signIn(stack, await stack.browser('metrics-carol'), WEB_APP);
+    expect(stale.callback.searchParams.get('code')).toBeTruthy();
+    expect(await delta('bridge_legacy_keys_fetches_total', { idp: 'legacy', outcome: 'failed' })).toBe(1);
+    expect(await delta('bridge_legacy_keys_stale_serves_total', { idp: 'legacy' })).toBe(1);
+    expect(await delta(LOGINS, { outcome: 'succeeded', idp: 'legacy' })).toBe(1);
+
+    clock.advance(3_700_000); // past staleIfErrorSeconds (3600): no keys left
+    const failed = await signIn(stack, await stack.browser('metrics-carol'), WEB_APP);
+    expect(failed.callback.searchParams.get('error')).toBe('temporarily_unavailable');
+    expect(await delta('bridge_legacy_keys_fetches_total', { idp: 'legacy', outcome: 'failed' })).toBe(2);
+    expect(await delta(LOGINS, { outcome: 'rejected', reason: 'keys_unavailable', idp: 'legacy' })).toBe(1);
+
+    stack.legacy.setMode('ok');
+    clock.advance(31_000); // past the cooldown
+    const back = await signIn(stack, await stack.browser('metrics-carol'), WEB_APP);
+    expect(back.callback.searchParams.get('code')).toBeTruthy();
+    expect(await delta('bridge_legacy_keys_fetches_total', { idp: 'legacy', outcome: 'ok' })).toBe(1);
+    const lastSuccess = metricValue(await scrape(metricsUrl()), 'bridge_legacy_keys_last_success_timestamp_seconds', { idp: 'legacy' });
+    expect(lastSuccess).toBeGreaterThan(0);
+  });
+});
+
+describe('Prometheus metrics on server.adminPort', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ server: { adminPort: await freePort() } });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('answers /metrics only on the admin listener', async () => {
+    expect(stack.bridge.adminUrl).toBeDefined();
+    const admin = await fetch(`${stack.bridge.adminUrl}/metrics`);
+    expect(admin.status).toBe(200);
+    expect(await admin.text()).toMatch(/^bridge_http_requests_total|^# HELP bridge_http_requests_total/m);
+    expect((await fetch(`${stack.bridge.url}/metrics`)).status).toBe(404);
+    expect((await fetch(`${stack.bridge.adminUrl}/authorize`)).status).toBe(404);
+  });
+
+  it('counts the requests of the main listener, labelled unmatched for unknown paths', async () => {
+    await fetch(`${stack.bridge.url}/healthz`);
+    await fetch(`${stack.bridge.url}/no/such/path`);
+    const samples = await scrape(`${stack.bridge.adminUrl}/metrics`);
+    expect(metricValue(samples, 'bridge_http_requests_total', { route: 'healthz', status: '200' })).toBeGreaterThanOrEqual(1);
+    expect(metricValue(samples, 'bridge_http_requests_total', { route: 'unmatched', status: '404' })).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('event → metric mapping', () => {
+  const ids = { idps: ['legacy'], clients: ['app'] };
+
+  it('counts every protocol reason code under its own label, and unknown ids as other', async () => {
+    const { metrics, registry } = createPrometheusMetrics(ids);
+    for (const reason of REASONS) metrics.event('info', { event: 'legacy.rejected', reason, idp: 'legacy', clientId: 'app' });
+    metrics.event('info', { event: 'legacy.rejected', reason: 'expired', idp: 'attacker-chosen' });
+    metrics.event('info', { event: 'legacy.rejected', reason: 'Not A Code <script>' });
+    metrics.event('warn', { event: 'refresh.reused', clientId: 'unknown-client', userId: 'u-1' });
+    metrics.event('warn', { event: 'code.reused', clientId: 'app' });
+    const samples = parsePrometheus(await registry.metrics());
+    for (const reason of REASONS) expect(metricValue(samples, LOGINS, { outcome: 'rejected', reason, idp: 'legacy' })).toBe(1);
+    expect(metricValue(samples, LOGINS, { reason: 'expired', idp: 'other' })).toBe(1);
+    expect(metricValue(samples, LOGINS, { reason: 'other', idp: 'none' })).toBe(1);
+    expect(metricValue(samples, 'bridge_refresh_reuses_total', { client: 'other' })).toBe(1);
+    expect(metricValue(samples, 'bridge_code_reuses_total', { client: 'app' })).toBe(1);
+    expect(await registry.metrics()).not.toContain('u-1');
+  });
+});

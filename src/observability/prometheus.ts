@@ -195,6 +195,8 @@ export function createPrometheusMetrics(options: { idps: readonly string[]; clie
         break;
       case 'device.approved':
         deviceStep('approved', f);
+        // A device approval is a login through the legacy session (the callback emits no login.succeeded for it).
+        logins.inc({ outcome: 'succeeded', reason: 'none', idp: idpLabel(f.idp) });
         break;
       case 'device.denied':
         deviceStep('denied', f);

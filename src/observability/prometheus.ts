@@ -163,6 +163,11 @@ export function createPrometheusMetrics(options: { idps: readonly string[]; clie
     labelNames: ['type'],
     registers,
   });
+  const replicasLagging = new Gauge({
+    name: `${p}store_replicas_lagging`,
+    help: '1 while fewer Redis replicas than store.waitForReplicas acknowledge writes (writes fail), else 0',
+    registers,
+  });
   const deviceStep = (step: string, f: Readonly<Record<string, unknown>>) => device.inc({ step, reason: code(f.reason), client: clientLabel(f.clientId) });
 
   const event = (_level: EventLevel, f: Readonly<Record<string, unknown>>) => {
@@ -246,6 +251,12 @@ export function createPrometheusMetrics(options: { idps: readonly string[]; clie
         break;
       case 'legacy.keys_stale_served':
         keyStale.inc({ idp: idpLabel(f.idp) });
+        break;
+      case 'store.replicas_behind':
+        replicasLagging.set(1);
+        break;
+      case 'store.replicas_caught_up':
+        replicasLagging.set(0);
         break;
       case 'store.unavailable':
         storeOutages.inc({ store: code(f.store) });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/clock.ts';
 import { createPrometheusMetrics } from '../../src/observability/prometheus.ts';
@@ -166,7 +167,11 @@ describe('event → metric mapping', () => {
     e({ event: 'backchannel.failed', cause: 'made-up', reason: 'http://rp.example/secret' });
     e({ event: 'logout', revoked: true });
     e({ event: 'token.revoked', tokenType: 'refresh_token' });
+    e({ event: 'store.replicas_behind', acked: 0, expected: 1 });
+    expect(metricValue(parsePrometheus(await registry.metrics()), 'bridge_store_replicas_lagging')).toBe(1);
+    e({ event: 'store.replicas_caught_up', acked: 1, expected: 1 });
     const samples = parsePrometheus(await registry.metrics());
+    expect(metricValue(samples, 'bridge_store_replicas_lagging')).toBe(0);
     const x = 'bridge_token_exchanges_total';
     expect(metricValue(samples, x, { outcome: 'exchanged', subject_token_type: 'jwt', issued_token_type: 'access_token', client: 'app' })).toBe(1);
     expect(metricValue(samples, x, { outcome: 'exchanged', subject_token_type: 'id_token', issued_token_type: 'id-jag' })).toBe(1);
@@ -191,5 +196,16 @@ describe('event → metric mapping', () => {
     expect(metricValue(samples, 'bridge_tokens_revoked_total', { type: 'refresh_token' })).toBe(1);
     const text = await registry.metrics();
     for (const leaked of ['u-2', 'passwd', 'rp.example', 'made-up']) expect(text).not.toContain(leaked);
+  });
+
+  it('docs/operators.md lists every bridge_ metric', async () => {
+    const { registry } = createPrometheusMetrics(ids);
+    const docs = readFileSync(new URL('../../docs/operators.md', import.meta.url), 'utf8');
+    const names = registry
+      .getMetricsAsArray()
+      .map((metric) => metric.name)
+      .filter((name) => name.startsWith('bridge_'));
+    expect(names.length).toBeGreaterThan(20);
+    for (const name of names) expect(docs, name).toContain(`\`${name}\``);
   });
 });

@@ -4,6 +4,9 @@
  * client_policy_denied; a refresh token reuse whose back-channel delivery fails; token exchange; the device grant;
  * logout and revocation) and asserts the change of the counters by the expected amount.
  */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as oidc from 'openid-client';
 import { createManualClock } from '../../src/clock.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,6 +79,10 @@ describe('metrics of the later features (redis store)', () => {
   let stack: Stack;
   const clock = createManualClock();
   const m = meter(() => stack);
+  const dir = mkdtempSync(join(tmpdir(), 'jib-metrics-audit-'));
+  const auditFile = join(dir, 'audit.jsonl');
+  /** Tokens, codes and secrets the flows saw: none may reach the audit trail. */
+  const secrets: string[] = [DEAD_APP.clientSecret, EXCHANGE_APP.clientSecret];
   beforeAll(async () => {
     stack = await startStack({
       store: 'redis',
@@ -101,10 +108,12 @@ describe('metrics of the later features (redis store)', () => {
       ],
       device: { intervalSeconds: 1 },
       extraConfig: { backchannelLogout: { timeoutSeconds: 2, attempts: 1 } },
+      logging: { audit: { file: auditFile } },
     });
   });
   afterAll(async () => {
     await stack?.close();
+    rmSync(dir, { recursive: true, force: true });
   });
   const backchannelFailed = (cause: string) =>
     m.delta('bridge_backchannel_logouts_total', { outcome: 'failed', reason: 'backchannel_unreachable', cause, client: DEAD_APP.clientId });
@@ -134,6 +143,7 @@ describe('metrics of the later features (redis store)', () => {
 
   it('a reused refresh token: refresh_reuses_total, and the failed back-channel delivery that follows', async () => {
     const { tokens } = await completeSignIn(stack, await stack.browser('metrics-erin'), DEAD_APP, { scope: OFFLINE_SCOPE });
+    secrets.push(tokens.refresh_token!, tokens.access_token, tokens.id_token!);
     await m.reset();
     expect((await refreshRequest(stack, DEAD_APP, tokens.refresh_token)).status).toBe(200);
     expect(await m.delta('bridge_tokens_issued_total', { type: 'refresh_token', grant_type: 'refresh_token' })).toBe(1);
@@ -167,8 +177,10 @@ describe('metrics of the later features (redis store)', () => {
 
   it('token exchange: one exchanged (and its tokens issued), one refused with its reason', async () => {
     await m.reset();
+    const subjectToken = await stack.legacy.mint({ sub: 'metrics-svc' });
+    secrets.push(subjectToken);
     const ok = await exchangeRequest(stack, EXCHANGE_APP, {
-      subject_token: await stack.legacy.mint({ sub: 'metrics-svc' }),
+      subject_token: subjectToken,
       subject_token_type: TOKEN_TYPE.jwt,
       scope: 'openid',
     });
@@ -193,6 +205,7 @@ describe('metrics of the later features (redis store)', () => {
   it('device grant: started, polled too fast, approved and its tokens; a second one denied', async () => {
     await m.reset();
     const started = await startedDevice(stack);
+    secrets.push(started.device_code, started.user_code);
     const d = 'bridge_device_authorizations_total';
     expect(await m.delta(d, { step: 'started', client: CLI.clientId })).toBe(1);
     await expectJsonError(await pollDevice(stack, started.device_code), 400, 'authorization_pending');
@@ -211,5 +224,29 @@ describe('metrics of the later features (redis store)', () => {
     expect(await pageTitle(await answerDevice(await stack.browser('metrics-gina'), stack.issuer, other.user_code, 'deny'))).toBe('Request denied');
     expect(await m.delta(d, { step: 'denied', reason: 'device_denied', client: CLI.clientId })).toBe(1);
     expect(await m.delta(d, { step: 'started' })).toBe(2);
+  });
+
+  it('the audit trail holds the new steps, and no token, code or secret', () => {
+    const lines = readFileSync(auditFile, 'utf8').trim().split('\n');
+    const events = new Set(lines.map((line) => (JSON.parse(line) as { event: string }).event));
+    for (const event of [
+      'access.denied',
+      'refresh.reused',
+      'backchannel.failed',
+      'token.revoked',
+      'logout',
+      'token.exchanged',
+      'token.exchange_refused',
+      'device.started',
+      'device.approved',
+      'device.denied',
+    ]) {
+      expect(events, event).toContain(event);
+    }
+    const failed = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((record) => record.event === 'backchannel.failed');
+    expect(failed).toMatchObject({ clientId: DEAD_APP.clientId, reason: 'backchannel_unreachable', cause: 'refresh_reused', attempts: 1 });
+    const text = lines.join('\n');
+    for (const secret of secrets) expect(text).not.toContain(secret);
+    expect(text).not.toContain('127.0.0.1:9');
   });
 });

@@ -18,6 +18,11 @@ export interface PrometheusMetrics {
 const LOGIN_REJECTIONS = new Set(['authorize.rejected', 'legacy.rejected', 'callback.rejected']);
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const CODE = /^[a-z][a-z0-9_.:-]{0,99}$/;
+/** Bounded values of the newer events' labels (anything else is `other`). */
+const TOKEN_TYPES = new Set(['jwt', 'id_token', 'access_token', 'refresh_token', 'id-jag']);
+const ACCESS_STEPS = new Set(['authorize', 'device', 'refresh', 'token']);
+const LOGOUT_CAUSES = new Set(['end_session', 'code_reused', 'refresh_reused', 'user_disabled']);
+const BACKCHANNEL_REASONS = new Set(['backchannel_status', 'backchannel_timeout', 'backchannel_unreachable', 'backchannel_internal']);
 
 export function createPrometheusMetrics(options: { idps: readonly string[]; clients: readonly string[]; prefix?: string }): PrometheusMetrics {
   const p = options.prefix ?? 'bridge_';
@@ -120,6 +125,51 @@ export function createPrometheusMetrics(options: { idps: readonly string[]; clie
     registers,
   });
 
+  const oneOf = (values: ReadonlySet<string>, value: unknown) =>
+    typeof value === 'string' && values.has(value) ? value : value === undefined ? 'none' : 'other';
+  const exchanges = new Counter({
+    name: `${p}token_exchanges_total`,
+    help: 'Token exchanges (RFC 8693) by outcome (exchanged, refused), subject and issued token type, reason and client',
+    labelNames: ['outcome', 'subject_token_type', 'issued_token_type', 'reason', 'client'],
+    registers,
+  });
+  const device = new Counter({
+    name: `${p}device_authorizations_total`,
+    help: 'Device authorization grant steps (started, approved, denied, polled_too_fast, code_rejected) by reason and client',
+    labelNames: ['step', 'reason', 'client'],
+    registers,
+  });
+  const accessDenied = new Counter({
+    name: `${p}access_denied_total`,
+    help: 'Users refused by a client access policy (client_policy_denied), by client and step (authorize, device, refresh, token)',
+    labelNames: ['client', 'at'],
+    registers,
+  });
+  const backchannel = new Counter({
+    name: `${p}backchannel_logouts_total`,
+    help: 'Back-channel logout deliveries by outcome (sent, failed), reason, cause of the logout and client',
+    labelNames: ['outcome', 'reason', 'cause', 'client'],
+    registers,
+  });
+  const logouts = new Counter({
+    name: `${p}logouts_total`,
+    help: 'RP-initiated logouts by client and whether a session was revoked',
+    labelNames: ['client', 'revoked'],
+    registers,
+  });
+  const revocations = new Counter({
+    name: `${p}tokens_revoked_total`,
+    help: 'Tokens revoked at /revoke by token type',
+    labelNames: ['type'],
+    registers,
+  });
+  const replicasLagging = new Gauge({
+    name: `${p}store_replicas_lagging`,
+    help: '1 while fewer Redis replicas than store.waitForReplicas acknowledge writes (writes fail), else 0',
+    registers,
+  });
+  const deviceStep = (step: string, f: Readonly<Record<string, unknown>>) => device.inc({ step, reason: code(f.reason), client: clientLabel(f.clientId) });
+
   const event = (_level: EventLevel, f: Readonly<Record<string, unknown>>) => {
     const name = f.event as string;
     if (name === 'http.request') {
@@ -134,6 +184,54 @@ export function createPrometheusMetrics(options: { idps: readonly string[]; clie
       return;
     }
     switch (name) {
+      case 'token.exchange_refused':
+        exchanges.inc({ outcome: 'refused', subject_token_type: 'none', issued_token_type: 'none', reason: code(f.reason), client: clientLabel(f.clientId) });
+        rejections.inc({ event: name, reason: code(f.reason) });
+        break;
+      case 'token.exchanged': {
+        const labels = { subject_token_type: oneOf(TOKEN_TYPES, f.subjectTokenType), issued_token_type: oneOf(TOKEN_TYPES, f.issuedTokenType) };
+        exchanges.inc({ outcome: 'exchanged', ...labels, reason: 'none', client: clientLabel(f.clientId) });
+        const types = Array.isArray(f.issued) ? f.issued : [f.issuedTokenType];
+        for (const type of types) issued.inc({ type: oneOf(TOKEN_TYPES, type), grant_type: 'token_exchange' });
+        break;
+      }
+      case 'device.started':
+        deviceStep('started', f);
+        break;
+      case 'device.approved':
+        deviceStep('approved', f);
+        // A device approval is a login through the legacy session (the callback emits no login.succeeded for it).
+        logins.inc({ outcome: 'succeeded', reason: 'none', idp: idpLabel(f.idp) });
+        break;
+      case 'device.denied':
+        deviceStep('denied', f);
+        break;
+      case 'device.polled_too_fast':
+        deviceStep('polled_too_fast', f);
+        break;
+      case 'device.code_rejected':
+        deviceStep('code_rejected', f);
+        break;
+      case 'access.denied':
+        accessDenied.inc({ client: clientLabel(f.clientId), at: oneOf(ACCESS_STEPS, f.at) });
+        break;
+      case 'backchannel.sent':
+        backchannel.inc({ outcome: 'sent', reason: 'none', cause: oneOf(LOGOUT_CAUSES, f.cause), client: clientLabel(f.clientId) });
+        break;
+      case 'backchannel.failed':
+        backchannel.inc({
+          outcome: 'failed',
+          reason: oneOf(BACKCHANNEL_REASONS, f.reason),
+          cause: oneOf(LOGOUT_CAUSES, f.cause),
+          client: clientLabel(f.clientId),
+        });
+        break;
+      case 'logout':
+        logouts.inc({ client: clientLabel(f.clientId), revoked: f.revoked === true ? 'true' : 'false' });
+        break;
+      case 'token.revoked':
+        revocations.inc({ type: oneOf(TOKEN_TYPES, f.tokenType) });
+        break;
       case 'login.succeeded':
         logins.inc({ outcome: 'succeeded', reason: 'none', idp: idpLabel(f.idp) });
         break;
@@ -153,6 +251,12 @@ export function createPrometheusMetrics(options: { idps: readonly string[]; clie
         break;
       case 'legacy.keys_stale_served':
         keyStale.inc({ idp: idpLabel(f.idp) });
+        break;
+      case 'store.replicas_behind':
+        replicasLagging.set(1);
+        break;
+      case 'store.replicas_caught_up':
+        replicasLagging.set(0);
         break;
       case 'store.unavailable':
         storeOutages.inc({ store: code(f.store) });

@@ -9,6 +9,12 @@ import { pollUntil } from '../helpers/poll-until.ts';
 import { metricValue, parsePrometheus, type Sample } from '../helpers/prometheus-text.ts';
 import { startRedisServer, type TestRedis } from '../helpers/redis-server.ts';
 import { sessionBrowser, startStack, WEB_APP, type Stack } from '../helpers/stack.ts';
+import { answerDevice, deviceClients, pollDevice, startedDevice } from '../helpers/device.ts';
+import { OFFLINE_SCOPE, refreshRequest } from '../e2e/refresh-clients.ts';
+import { EXCHANGE_APP, exchangeClients, exchangeRequest, TOKEN_TYPE } from '../e2e/token-exchange-clients.ts';
+
+/** A client whose back-channel logout URI is unreachable (port 9, discard, is closed on loopback). */
+const DEAD_APP = { clientId: 'bcl-dead-app', clientSecret: 'bcl-dead-secret-0123456789', redirectUri: 'http://localhost:7009/callback' };
 
 const DASHBOARD = new URL('../../deploy/grafana/jwt-idp-bridge.json', import.meta.url);
 const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: { title: string; targets: { expr: string }[] }[] };
@@ -36,7 +42,24 @@ describe('Grafana dashboard (deploy/grafana/jwt-idp-bridge.json)', () => {
 
   beforeAll(async () => {
     redis = await startRedisServer();
-    stack = await startStack({ store: 'redis', redisUrl: redis.url, idp: { keysCache: { maxAgeSeconds: 0, cooldownSeconds: 0 } } });
+    stack = await startStack({
+      store: 'redis',
+      redisUrl: redis.url,
+      idp: { keysCache: { maxAgeSeconds: 0, cooldownSeconds: 0 } },
+      clients: [
+        ...exchangeClients('https://resource-as.example.com'),
+        ...deviceClients(),
+        {
+          clientId: DEAD_APP.clientId,
+          clientSecret: DEAD_APP.clientSecret,
+          redirectUris: [DEAD_APP.redirectUri],
+          identityProviders: ['legacy'],
+          grantTypes: ['authorization_code', 'refresh_token'],
+          backchannelLogoutUri: 'http://127.0.0.1:9/backchannel-logout',
+        },
+      ],
+      extraConfig: { backchannelLogout: { timeoutSeconds: 2, attempts: 1 } },
+    });
     const scrape = async () => {
       const text = await (await fetch(`${stack.bridge.url}/metrics`)).text();
       scrapes.push(parsePrometheus(text));
@@ -69,6 +92,26 @@ describe('Grafana dashboard (deploy/grafana/jwt-idp-bridge.json)', () => {
         const expired = await stack.legacy.mint({ sub: 'dash-late', exp: Math.floor(Date.now() / 1000) - 600 });
         await signIn(stack, sessionBrowser(stack.waf.url, expired), WEB_APP).catch(() => undefined);
       }
+      if (step < 8 || step > 9) {
+        // token exchange: one per step, a refused one (unsupported requested type) every other step
+        const exchange = (extra: Record<string, string> = {}) =>
+          stack.legacy
+            .mint({ sub: `dash-svc-${step}` })
+            .then((subject_token) => exchangeRequest(stack, EXCHANGE_APP, { subject_token, subject_token_type: TOKEN_TYPE.jwt, scope: 'openid', ...extra }));
+        expect((await exchange()).status).toBe(200);
+        if (step % 2 === 1) expect((await exchange({ requested_token_type: 'urn:ietf:params:oauth:token-type:refresh_token' })).status).toBe(400);
+        // the device grant: started and approved (the first poll gets the tokens), or denied
+        const device = await startedDevice(stack);
+        await answerDevice(await stack.browser(`dash-device-${step}`), stack.issuer, device.user_code, step % 4 === 2 ? 'deny' : 'approve');
+        await pollDevice(stack, device.device_code);
+      }
+      if (step === 5) {
+        // a refresh token presented again: the grant ends, and the RP's back-channel endpoint is unreachable
+        const { tokens } = await completeSignIn(stack, await stack.browser('dash-reuse'), DEAD_APP, { scope: OFFLINE_SCOPE });
+        expect((await refreshRequest(stack, DEAD_APP, tokens.refresh_token)).status).toBe(200);
+        expect((await refreshRequest(stack, DEAD_APP, tokens.refresh_token)).status).toBe(400);
+        await pollUntil(() => stack.logs.some((line) => line.includes('"event":"backchannel.failed"')), { what: 'the failed delivery', timeoutMs: 5_000 });
+      }
       if (step === 3) {
         // an authorization code presented twice (the second use revokes the grant)
         const { callback, verifier } = await signIn(stack, await stack.browser('dash-replay'), WEB_APP);
@@ -97,7 +140,7 @@ describe('Grafana dashboard (deploy/grafana/jwt-idp-bridge.json)', () => {
 
   it('queries only metrics and labels the bridge exports', () => {
     const last = scrapes.at(-1)!;
-    // Labels are checked where the series above produced samples (all but refresh reuse, which needs a refresh client).
+    // Labels are checked where the series above produced samples.
     const exported = families;
     expect(expressions.length).toBeGreaterThanOrEqual(10);
     for (const expr of expressions) {
@@ -117,13 +160,17 @@ describe('Grafana dashboard (deploy/grafana/jwt-idp-bridge.json)', () => {
     expect(metricValue(last, 'bridge_store_operations_total', { outcome: 'error' })).toBeGreaterThan(0);
     expect(metricValue(last, 'bridge_logins_total', { outcome: 'rejected', reason: 'token_missing' })).toBeGreaterThan(6);
     expect(metricValue(last, 'bridge_logins_total', { outcome: 'rejected', reason: 'expired' })).toBeGreaterThan(0);
+    expect(metricValue(last, 'bridge_token_exchanges_total', { outcome: 'refused', reason: 'requested_token_type_unsupported' })).toBeGreaterThan(0);
+    expect(metricValue(last, 'bridge_device_authorizations_total', { step: 'denied' })).toBeGreaterThan(0);
+    expect(metricValue(last, 'bridge_backchannel_logouts_total', { outcome: 'failed', reason: 'backchannel_unreachable' })).toBe(1);
+    expect(metricValue(last, 'bridge_refresh_reuses_total', { client: DEAD_APP.clientId })).toBe(1);
   });
 
   it.skipIf(!hasChromium)('draws the panels from the scrape series (test-output/screenshots/dashboard-panels.png)', async () => {
     const picture = join(await screenshotDir(), 'dashboard-panels.png');
     const page = panelsPage(
       'jwt-idp-bridge — dashboard panels',
-      'Drawn from 13 real /metrics scrapes (x: step). Steps 4–6: Keys Endpoint down (logins go on with stale keys); 8–9: Redis down.',
+      'Drawn from 13 real /metrics scrapes (x: step). Steps 4–6: Keys Endpoint down (logins go on with stale keys); 8–9: Redis down. The other steps also run a token exchange (one refused at odd steps) and a device sign-in (denied at 2 and 6); step 5 reuses a refresh token whose RP is unreachable.',
       panelsFrom(scrapes),
     );
     await writeFile(picture.replace(/\.png$/, '.html'), page);
@@ -209,6 +256,30 @@ function panelsFrom(scrapes: Sample[][]): Panel[] {
         name: operation,
         values: increases(scrapes, 'bridge_store_operations_total', { operation, outcome: 'error' }),
       })),
+    },
+    {
+      title: 'Token exchanges',
+      unit: 'count',
+      series: [
+        { name: 'exchanged', values: increases(scrapes, 'bridge_token_exchanges_total', { outcome: 'exchanged' }) },
+        ...values(scrapes, 'bridge_token_exchanges_total', 'reason', { outcome: 'refused' }).map((reason) => ({
+          name: `refused: ${reason}`,
+          values: increases(scrapes, 'bridge_token_exchanges_total', { outcome: 'refused', reason }),
+        })),
+      ],
+    },
+    {
+      title: 'Device authorizations by step',
+      unit: 'count',
+      series: values(scrapes, 'bridge_device_authorizations_total', 'step').map((step) => ({
+        name: step,
+        values: increases(scrapes, 'bridge_device_authorizations_total', { step }),
+      })),
+    },
+    {
+      title: 'Back-channel logout deliveries',
+      unit: 'count',
+      series: ['sent', 'failed'].map((outcome) => ({ name: outcome, values: increases(scrapes, 'bridge_backchannel_logouts_total', { outcome }) })),
     },
     {
       title: 'Tokens issued',

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/clock.ts';
 import { createPrometheusMetrics } from '../../src/observability/prometheus.ts';
@@ -147,5 +148,64 @@ describe('event → metric mapping', () => {
     expect(metricValue(samples, 'bridge_refresh_reuses_total', { client: 'other' })).toBe(1);
     expect(metricValue(samples, 'bridge_code_reuses_total', { client: 'app' })).toBe(1);
     expect(await registry.metrics()).not.toContain('u-1');
+  });
+
+  it('maps the token-exchange, device, access-policy, logout and back-channel events to bounded labels', async () => {
+    const { metrics, registry } = createPrometheusMetrics(ids);
+    const e = (fields: Record<string, unknown>) => metrics.event('info', { clientId: 'app', ...fields });
+    e({ event: 'token.exchanged', subjectTokenType: 'jwt', issuedTokenType: 'access_token', issued: ['access_token', 'refresh_token'], userId: 'u-2' });
+    e({ event: 'token.exchanged', subjectTokenType: 'id_token', issuedTokenType: 'id-jag', issued: ['id-jag'] });
+    e({ event: 'token.exchange_refused', reason: 'subject_token_invalid' });
+    e({ event: 'token.issued', grantType: 'device_code', issued: ['access_token', 'id_token'] });
+    for (const event of ['device.started', 'device.approved', 'device.polled_too_fast']) e({ event });
+    e({ event: 'device.denied', reason: 'device_denied' });
+    e({ event: 'device.code_rejected', reason: 'user_code_invalid', clientId: undefined });
+    e({ event: 'access.denied', reason: 'client_policy_denied', at: 'refresh', claim: 'groups' });
+    e({ event: 'access.denied', reason: 'client_policy_denied', at: '/etc/passwd' });
+    e({ event: 'backchannel.sent', cause: 'end_session', status: 200 });
+    e({ event: 'backchannel.failed', cause: 'refresh_reused', reason: 'backchannel_timeout' });
+    e({ event: 'backchannel.failed', cause: 'made-up', reason: 'http://rp.example/secret' });
+    e({ event: 'logout', revoked: true });
+    e({ event: 'token.revoked', tokenType: 'refresh_token' });
+    e({ event: 'store.replicas_behind', acked: 0, expected: 1 });
+    expect(metricValue(parsePrometheus(await registry.metrics()), 'bridge_store_replicas_lagging')).toBe(1);
+    e({ event: 'store.replicas_caught_up', acked: 1, expected: 1 });
+    const samples = parsePrometheus(await registry.metrics());
+    expect(metricValue(samples, 'bridge_store_replicas_lagging')).toBe(0);
+    const x = 'bridge_token_exchanges_total';
+    expect(metricValue(samples, x, { outcome: 'exchanged', subject_token_type: 'jwt', issued_token_type: 'access_token', client: 'app' })).toBe(1);
+    expect(metricValue(samples, x, { outcome: 'exchanged', subject_token_type: 'id_token', issued_token_type: 'id-jag' })).toBe(1);
+    expect(metricValue(samples, x, { outcome: 'refused', reason: 'subject_token_invalid', client: 'app' })).toBe(1);
+    expect(metricValue(samples, 'bridge_rejections_total', { event: 'token.exchange_refused', reason: 'subject_token_invalid' })).toBe(1);
+    const issued = 'bridge_tokens_issued_total';
+    expect(metricValue(samples, issued, { type: 'access_token', grant_type: 'token_exchange' })).toBe(1);
+    expect(metricValue(samples, issued, { type: 'refresh_token', grant_type: 'token_exchange' })).toBe(1);
+    expect(metricValue(samples, issued, { type: 'id-jag', grant_type: 'token_exchange' })).toBe(1);
+    expect(metricValue(samples, issued, { type: 'id_token', grant_type: 'device_code' })).toBe(1);
+    const d = 'bridge_device_authorizations_total';
+    for (const step of ['started', 'approved', 'polled_too_fast']) expect(metricValue(samples, d, { step, client: 'app' })).toBe(1);
+    expect(metricValue(samples, d, { step: 'denied', reason: 'device_denied' })).toBe(1);
+    expect(metricValue(samples, d, { step: 'code_rejected', reason: 'user_code_invalid', client: 'none' })).toBe(1);
+    expect(metricValue(samples, 'bridge_access_denied_total', { client: 'app', at: 'refresh' })).toBe(1);
+    expect(metricValue(samples, 'bridge_access_denied_total', { client: 'app', at: 'other' })).toBe(1);
+    const b = 'bridge_backchannel_logouts_total';
+    expect(metricValue(samples, b, { outcome: 'sent', reason: 'none', cause: 'end_session', client: 'app' })).toBe(1);
+    expect(metricValue(samples, b, { outcome: 'failed', reason: 'backchannel_timeout', cause: 'refresh_reused' })).toBe(1);
+    expect(metricValue(samples, b, { outcome: 'failed', reason: 'other', cause: 'other' })).toBe(1);
+    expect(metricValue(samples, 'bridge_logouts_total', { client: 'app', revoked: 'true' })).toBe(1);
+    expect(metricValue(samples, 'bridge_tokens_revoked_total', { type: 'refresh_token' })).toBe(1);
+    const text = await registry.metrics();
+    for (const leaked of ['u-2', 'passwd', 'rp.example', 'made-up']) expect(text).not.toContain(leaked);
+  });
+
+  it('docs/operators.md lists every bridge_ metric', async () => {
+    const { registry } = createPrometheusMetrics(ids);
+    const docs = readFileSync(new URL('../../docs/operators.md', import.meta.url), 'utf8');
+    const names = registry
+      .getMetricsAsArray()
+      .map((metric) => metric.name)
+      .filter((name) => name.startsWith('bridge_'));
+    expect(names.length).toBeGreaterThan(20);
+    for (const name of names) expect(docs, name).toContain(`\`${name}\``);
   });
 });

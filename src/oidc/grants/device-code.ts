@@ -61,7 +61,10 @@ export function createDeviceCodeGrant(services: BridgeServices) {
           { idleSeconds: client.refreshTokenIdleSeconds, absoluteSeconds: client.refreshTokenAbsoluteSeconds },
         )
       : undefined;
-    log.info({ event: 'token.issued', userId: user.id, grantId: login.grantId, grantType: 'device_code' }, 'tokens issued');
+    log.info(
+      { event: 'token.issued', userId: user.id, grantId: login.grantId, grantType: 'device_code', issued: issuedTypes(idToken, refreshToken) },
+      'tokens issued',
+    );
     return {
       access_token: accessToken,
       token_type: 'Bearer',
@@ -71,4 +74,9 @@ export function createDeviceCodeGrant(services: BridgeServices) {
       scope: record.scopes.join(' '),
     };
   };
+}
+
+/** The `issued` field of token.issued (the tokens-issued metric counts each). */
+function issuedTypes(idToken: string | undefined, refreshToken: string | undefined): string[] {
+  return ['access_token', ...(idToken !== undefined ? ['id_token'] : []), ...(refreshToken !== undefined ? ['refresh_token'] : [])];
 }

@@ -117,6 +117,7 @@ export function createIdJagExchange(services: BridgeServices) {
         event: 'token.exchanged',
         subjectTokenType: 'id_token',
         issuedTokenType: 'id-jag',
+        issued: ['id-jag'],
         userId: user.id,
         grantId: session.grantId,
         audience,

@@ -139,6 +139,7 @@ export function createLegacyJwtExchange(services: BridgeServices) {
         event: 'token.exchanged',
         subjectTokenType: 'jwt',
         issuedTokenType: 'access_token',
+        issued: ['access_token', ...(idToken !== undefined ? ['id_token'] : []), ...(refreshToken !== undefined ? ['refresh_token'] : [])],
         idp: idp.id,
         userId: user.id,
         registered: resolved.registered,

@@ -1,14 +1,13 @@
+import { bearerResponse, issueGrantTokens } from '../tokens/issue.ts';
 import { verifyPkce } from '../checks/pkce.ts';
 import { invalidGrant } from '../errors.ts';
 import { runInBackground } from '../logout/end-sessions.ts';
 import type { Params } from '../params.ts';
 import type { BridgeContext, BridgeServices, Client } from '../services.ts';
-import { mintAccessToken, mintIdToken } from '../tokens/minting.ts';
-import { tokenLifetimes } from '../tokens/lifetimes.ts';
 
 /** grant_type=authorization_code (RFC 6749 §4.1.3, OIDC Core §3.1.3): one code, redeemed once, by its own client. */
 export function createAuthorizationCodeGrant(services: BridgeServices) {
-  const { config, clock, users, keys, codes, logout, refreshTokens } = services;
+  const { users, codes, logout } = services;
 
   return async (c: BridgeContext, client: Client, params: Params): Promise<Record<string, unknown>> => {
     const log = c.get('log');
@@ -32,49 +31,10 @@ export function createAuthorizationCodeGrant(services: BridgeServices) {
     const user = await users.get(grant.userId);
     if (!user || user.disabled) throw invalidGrant('the user is no longer allowed to sign in', 'user_unavailable');
 
-    const input = {
-      issuer: config.issuer,
-      client,
-      grant,
-      profile: user.profile,
-      now: clock.now(),
-      ...tokenLifetimes(config, client),
-    };
-    const [idToken, accessToken] = await Promise.all([mintIdToken(input, keys), mintAccessToken(input, keys)]);
     // A refresh token only with the grant and offline_access (which checkScope grants only to such clients).
     const offline = client.grantTypes.includes('refresh_token') && grant.scopes.includes('offline_access');
-    const refreshToken = offline
-      ? await refreshTokens.issue(
-          {
-            clientId: client.clientId,
-            userId: grant.userId,
-            idp: grant.idp,
-            scopes: grant.scopes,
-            sid: grant.sid,
-            grantId: grant.grantId,
-            authTime: grant.authTime,
-            ...(grant.amr && { amr: grant.amr }),
-          },
-          { idleSeconds: client.refreshTokenIdleSeconds, absoluteSeconds: client.refreshTokenAbsoluteSeconds },
-        )
-      : undefined;
-    log.info(
-      {
-        event: 'token.issued',
-        userId: user.id,
-        grantId: grant.grantId,
-        grantType: 'authorization_code',
-        issued: ['access_token', 'id_token', ...(refreshToken !== undefined ? ['refresh_token'] : [])],
-      },
-      'tokens issued',
-    );
-    return {
-      access_token: accessToken,
-      token_type: 'Bearer',
-      expires_in: input.accessTokenTtlSeconds,
-      id_token: idToken,
-      ...(refreshToken !== undefined && { refresh_token: refreshToken }),
-      scope: grant.scopes.join(' '),
-    };
+    const tokens = await issueGrantTokens(services, client, grant, user.profile, { idToken: true, offline });
+    log.info({ event: 'token.issued', userId: user.id, grantId: grant.grantId, grantType: 'authorization_code', issued: tokens.issued }, 'tokens issued');
+    return bearerResponse(tokens, grant.scopes);
   };
 }

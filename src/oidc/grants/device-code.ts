@@ -1,8 +1,7 @@
+import { bearerResponse, issueGrantTokens } from '../tokens/issue.ts';
 import { OAuthError, invalidGrant } from '../errors.ts';
 import type { Params } from '../params.ts';
 import type { BridgeContext, BridgeServices, Client } from '../services.ts';
-import { tokenLifetimes } from '../tokens/lifetimes.ts';
-import { mintAccessToken, mintIdToken } from '../tokens/minting.ts';
 
 /**
  * grant_type=urn:ietf:params:oauth:grant-type:device_code (RFC 8628 §3.4-3.5): the client polls with its
@@ -12,7 +11,7 @@ import { mintAccessToken, mintIdToken } from '../tokens/minting.ts';
  * was granted (with the legacy login's `amr`), a refresh token with `offline_access` for a refresh-token client.
  */
 export function createDeviceCodeGrant(services: BridgeServices) {
-  const { config, clock, users, keys, deviceCodes, refreshTokens } = services;
+  const { users, deviceCodes } = services;
 
   return async (c: BridgeContext, client: Client, params: Params): Promise<Record<string, unknown>> => {
     const log = c.get('log');
@@ -42,41 +41,10 @@ export function createDeviceCodeGrant(services: BridgeServices) {
     const login = record.login!;
     const user = await users.get(login.userId);
     if (!user || user.disabled) throw invalidGrant('the user is no longer allowed to sign in', 'user_unavailable');
-    const grant = { ...login, scopes: record.scopes };
-    const input = { issuer: config.issuer, client, grant, profile: user.profile, now: clock.now(), ...tokenLifetimes(config, client) };
-    const [idToken, accessToken] = await Promise.all([record.scopes.includes('openid') ? mintIdToken(input, keys) : undefined, mintAccessToken(input, keys)]);
+    const grant = { ...login, scopes: record.scopes, idp: record.idp };
     const offline = client.grantTypes.includes('refresh_token') && record.scopes.includes('offline_access');
-    const refreshToken = offline
-      ? await refreshTokens.issue(
-          {
-            clientId: client.clientId,
-            userId: user.id,
-            idp: record.idp,
-            scopes: record.scopes,
-            sid: login.sid,
-            grantId: login.grantId,
-            authTime: login.authTime,
-            ...(login.amr && { amr: login.amr }),
-          },
-          { idleSeconds: client.refreshTokenIdleSeconds, absoluteSeconds: client.refreshTokenAbsoluteSeconds },
-        )
-      : undefined;
-    log.info(
-      { event: 'token.issued', userId: user.id, grantId: login.grantId, grantType: 'device_code', issued: issuedTypes(idToken, refreshToken) },
-      'tokens issued',
-    );
-    return {
-      access_token: accessToken,
-      token_type: 'Bearer',
-      expires_in: input.accessTokenTtlSeconds,
-      ...(idToken !== undefined && { id_token: idToken }),
-      ...(refreshToken !== undefined && { refresh_token: refreshToken }),
-      scope: record.scopes.join(' '),
-    };
+    const tokens = await issueGrantTokens(services, client, grant, user.profile, { idToken: record.scopes.includes('openid'), offline });
+    log.info({ event: 'token.issued', userId: user.id, grantId: login.grantId, grantType: 'device_code', issued: tokens.issued }, 'tokens issued');
+    return bearerResponse(tokens, record.scopes);
   };
-}
-
-/** The `issued` field of token.issued (the tokens-issued metric counts each). */
-function issuedTypes(idToken: string | undefined, refreshToken: string | undefined): string[] {
-  return ['access_token', ...(idToken !== undefined ? ['id_token'] : []), ...(refreshToken !== undefined ? ['refresh_token'] : [])];
 }

@@ -1,5 +1,5 @@
+import { bearerResponse, issueGrantTokens } from '../tokens/issue.ts';
 import { checkClientAccess } from '../checks/client-access.ts';
-import { tokenLifetimes } from '../tokens/lifetimes.ts';
 import type { JWTPayload } from 'jose';
 import type { TokenExchangePolicy } from '../../config/token-exchange-schema.ts';
 import { randomToken, sha256 } from '../../crypto.ts';
@@ -9,7 +9,6 @@ import { OAuthError, invalidGrant } from '../errors.ts';
 import { resolveLegacyUser } from '../flow/legacy-user.ts';
 import type { Params } from '../params.ts';
 import type { BridgeContext, BridgeServices, Client, IdentityProvider } from '../services.ts';
-import { mintAccessToken, mintIdToken } from '../tokens/minting.ts';
 
 const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 const MAX_JTI_LENGTH = 256;
@@ -85,7 +84,7 @@ function checkTarget(params: Params, audience: string): void {
  * its tokens can be revoked, and its ID token can later be exchanged for an ID-JAG.
  */
 export function createLegacyJwtExchange(services: BridgeServices) {
-  const { config, clock, users, keys, sessions, refreshTokens } = services;
+  const { config, clock, users, sessions } = services;
 
   return async (c: BridgeContext, client: Client, policy: TokenExchangePolicy, subjectToken: string, params: Params): Promise<Record<string, unknown>> => {
     const log = c.get('log');
@@ -110,36 +109,16 @@ export function createLegacyJwtExchange(services: BridgeServices) {
       ...(result.amr && { amr: result.amr }),
     };
     await sessions.record(grant.sid, { grantId: grant.grantId, clientId: client.clientId, idp: idp.id, userId: user.id });
-    const input = {
-      issuer: config.issuer,
-      client,
-      grant,
-      profile: user.profile,
-      now: clock.now(),
-      ...tokenLifetimes(config, client),
-    };
-    const [accessToken, idToken] = await Promise.all([mintAccessToken(input, keys), scopes.includes('openid') ? mintIdToken(input, keys) : undefined]);
-    const refreshToken = scopes.includes('offline_access')
-      ? await refreshTokens.issue(
-          {
-            clientId: client.clientId,
-            userId: user.id,
-            idp: idp.id,
-            scopes,
-            sid: grant.sid,
-            grantId: grant.grantId,
-            authTime: grant.authTime,
-            ...(grant.amr && { amr: grant.amr }),
-          },
-          { idleSeconds: client.refreshTokenIdleSeconds, absoluteSeconds: client.refreshTokenAbsoluteSeconds },
-        )
-      : undefined;
+    const tokens = await issueGrantTokens(services, client, { ...grant, idp: idp.id }, user.profile, {
+      idToken: scopes.includes('openid'),
+      offline: scopes.includes('offline_access'),
+    });
     log.info(
       {
         event: 'token.exchanged',
         subjectTokenType: 'jwt',
         issuedTokenType: 'access_token',
-        issued: ['access_token', ...(idToken !== undefined ? ['id_token'] : []), ...(refreshToken !== undefined ? ['refresh_token'] : [])],
+        issued: tokens.issued,
         idp: idp.id,
         userId: user.id,
         registered: resolved.registered,
@@ -148,14 +127,6 @@ export function createLegacyJwtExchange(services: BridgeServices) {
       },
       'legacy JWT exchanged for bridge tokens',
     );
-    return {
-      access_token: accessToken,
-      issued_token_type: ACCESS_TOKEN_TYPE,
-      token_type: 'Bearer',
-      expires_in: input.accessTokenTtlSeconds,
-      ...(idToken !== undefined && { id_token: idToken }),
-      ...(refreshToken !== undefined && { refresh_token: refreshToken }),
-      ...(scopes.length > 0 && { scope: scopes.join(' ') }),
-    };
+    return { ...bearerResponse(tokens, scopes), issued_token_type: ACCESS_TOKEN_TYPE };
   };
 }

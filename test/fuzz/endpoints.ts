@@ -563,9 +563,12 @@ const deviceToken: EndpointFuzzer = {
     if (value.client === 'confidential-wrong') headers.authorization = basicOf(CLI_CONFIDENTIAL.clientId, 'wrong');
     if (value.client === 'web-basic') headers.authorization = basicOf(WEB.clientId, WEB.secret);
     if (value.client === 'unknown') form.client_id = 'unknown';
+    const boundedBefore = target.boundedWrites;
     const response = await fuzzOne(target, '/token', { method: 'POST', headers: safeHeaders(headers), body: encode(form) }, value, DEVICE_POLL_WRITES);
-    // Nobody approved these codes: a poll never yields tokens.
+    // Nobody approved these codes: a poll never yields tokens, and only a pending poll touches the record.
     expect(response.status).not.toBe(200);
+    const { error } = (await response.json()) as { error?: string };
+    if (error !== 'authorization_pending' && error !== 'slow_down') expect(target.boundedWrites, `${error} changed a device record`).toBe(boundedBefore);
   },
 };
 

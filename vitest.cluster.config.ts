@@ -20,6 +20,8 @@ export default defineConfig({
       'test/e2e/refresh.test.ts',
       'test/e2e/concurrency.test.ts',
       'test/e2e/refresh-concurrency.test.ts',
+      'test/e2e/device.test.ts',
+      'test/e2e/device-concurrency.test.ts',
     ],
     // The stores' redis runs only: the memory variants already ran in npm test.
     testNamePattern: /redis|Redis|bridge instances|Sentinel/,

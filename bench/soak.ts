@@ -1,9 +1,9 @@
 /**
  * `npm run soak [-- --duration 5m --rate 40 --warmup 60s --users 500 --redis redis://127.0.0.1:6379]`: a bounded soak of a real bridge
  * (`jwt-idp-bridge serve` in a child process) on a real Redis. Mixed traffic — first and repeat logins, refreshes,
- * userinfo, introspection, and bad tokens — at a fixed arrival rate for the given time. Reports errors by kind,
+ * userinfo, introspection, bad tokens, and device-code polls (a public device client; pending answers) — at a fixed arrival rate for the given time. Reports errors by kind,
  * latency percentiles per kind, the child's RSS at start (after warm-up), middle and end, and Redis memory per user
- * and per pending login (MEMORY USAGE). Exits 1 on any 5xx or when RSS grew more than 20 % after warm-up.
+ * per pending login and per pending device authorization (MEMORY USAGE). Exits 1 on any 5xx or when RSS grew more than 20 % after warm-up.
  *
  * The soak plays the WAF itself: it sends the legacy session JWT in the legacy header straight to /login/jwt.
  */
@@ -47,6 +47,9 @@ if (!(warmupMs < durationMs)) throw new Error('--warmup must be shorter than --d
 const CLIENT = { id: 'soak-app', secret: 'soak-app-secret-0123456789', redirectUri: 'http://127.0.0.1:9/callback' };
 const BASIC = `Basic ${Buffer.from(`${CLIENT.id}:${CLIENT.secret}`).toString('base64')}`;
 const HEADER = 'x-custom-tkn';
+/** A public device client (RFC 8628): its starts are limited per minute, its polls answered authorization_pending. */
+const DEVICE_CLIENT = 'soak-cli';
+const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
 const legacy = await startLegacyIssuer({ alg: 'ES256', ttlSeconds: 3_600 });
 const port = await freePort();
@@ -80,6 +83,7 @@ writeFileSync(
         identityProviders: ['legacy'],
         grantTypes: ['authorization_code', 'refresh_token'],
       },
+      { clientId: DEVICE_CLIENT, identityProviders: ['legacy'], grantTypes: [DEVICE_GRANT] },
     ],
   }),
 );
@@ -113,7 +117,7 @@ function rssMiB(): number {
 // ---------------------------------------------------------------------------------------------------------------
 // Traffic
 
-type Kind = 'login' | 'refresh' | 'userinfo' | 'introspect' | 'bad_token';
+type Kind = 'login' | 'refresh' | 'userinfo' | 'introspect' | 'bad_token' | 'device_poll';
 const stats = new Map<Kind, { latencies: number[]; ok: number }>();
 const errors = new Map<string, number>();
 let serverErrors = 0;
@@ -235,12 +239,69 @@ async function badToken(): Promise<string | null> {
   return `${new URL(url).pathname} ${await describe(response)}`;
 }
 
+/**
+ * Device authorizations nobody approves, polled as a CLI would: each code at its interval (slow_down adds 5 s). A new
+ * one is started only when no code is due and the client's start limit (60 a minute by default) leaves room; polls
+ * that find nothing due go to a random code anyway and hear slow_down. Pending and slow_down answers are the
+ * expected ones (ok); the pool stays small (about polls per second × interval), each code expiring after 10 min.
+ */
+const devices: { code: string; nextPollAt: number; intervalMs: number; expiresAt: number }[] = [];
+const deviceStarts: number[] = [];
+const DEVICE_STARTS_PER_MINUTE = 50;
+
+async function startDevice(): Promise<string | null> {
+  const response = await fetch(`${issuer}/device_authorization`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ client_id: DEVICE_CLIENT, scope: 'openid profile' }),
+  });
+  if (response.status !== 200) return `device_authorization ${await describe(response)}`;
+  const body = (await response.json()) as { device_code: string; interval: number; expires_in: number };
+  devices.push({
+    code: body.device_code,
+    intervalMs: body.interval * 1000,
+    nextPollAt: Date.now() + body.interval * 1000,
+    expiresAt: Date.now() + body.expires_in * 1000,
+  });
+  return null;
+}
+
+async function devicePoll(): Promise<string | null> {
+  const now = Date.now();
+  for (let i = devices.length - 1; i >= 0; i--) if (devices[i]!.expiresAt <= now + 5_000) devices.splice(i, 1);
+  while (deviceStarts.length && deviceStarts[0]! <= now - 60_000) deviceStarts.shift();
+  let device = devices.find((d) => d.nextPollAt <= now);
+  if (!device && deviceStarts.length < DEVICE_STARTS_PER_MINUTE) {
+    deviceStarts.push(now);
+    return startDevice();
+  }
+  device ??= devices[Math.floor(Math.random() * devices.length)];
+  if (!device) return startDevice();
+  device.nextPollAt = now + device.intervalMs;
+  const response = await fetch(`${issuer}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: DEVICE_GRANT, device_code: device.code, client_id: DEVICE_CLIENT }),
+  });
+  const text = await response.text();
+  const error = response.status === 400 ? (JSON.parse(text) as { error?: string }).error : undefined;
+  if (error === 'authorization_pending') return null;
+  if (error === 'slow_down') {
+    device.intervalMs += 5_000;
+    device.nextPollAt = now + device.intervalMs;
+    return null;
+  }
+  if (response.status >= 500) serverErrors++;
+  return `token ${response.status}${error ? ` ${error}` : ''}`;
+}
+
 const MIX: [Kind, number, () => Promise<string | null>][] = [
   ['login', 0.2, login],
   ['refresh', 0.2, refresh],
-  ['userinfo', 0.25, userinfo],
+  ['userinfo', 0.2, userinfo],
   ['introspect', 0.15, introspect],
-  ['bad_token', 0.2, badToken],
+  ['bad_token', 0.15, badToken],
+  ['device_poll', 0.1, devicePoll],
 ];
 function chooseKind(): [Kind, () => Promise<string | null>] {
   let r = Math.random();
@@ -352,6 +413,7 @@ try {
     }),
   );
   const pending = await bytesAdded(redis, pendingLogin);
+  const pendingDevice = await bytesAdded(redis, startDevice);
   const users = [...(await keysOf(redis))].filter((key) => key.startsWith(`${keyPrefix}user:`)).length;
   const info = await redis.info('memory');
 
@@ -391,6 +453,8 @@ try {
     },
     { what: 'per unanswered /authorize', bytes: sum(afterAuthorize), keys: detail(afterAuthorize) || 'none (sealed in the browser cookie)' },
     { what: 'per pending login (JWT endpoint done, no callback)', bytes: sum(pending), keys: detail(pending) },
+    // With the start-limit counter of the minute's first start; the counter is one key per client and minute.
+    { what: 'per pending device authorization', bytes: sum(pendingDevice, ['device', 'device-user-code']), keys: detail(pendingDevice) },
   ]);
   console.log(`users in the store: ${users}; Redis used_memory: ${/used_memory_human:(\S+)/.exec(info)?.[1]}`);
 

@@ -2,7 +2,7 @@
  * Atomicity across bridge instances (DESIGN §5, §6, §7; STORAGE.md): three real bridges share one Redis key prefix and
  * one legacy issuer behind a round-robin load balancer (one issuer URL), so even the requests of one login land on
  * different instances. On the shared standalone Redis in `npm test`, on a 3-master Redis Cluster in `npm run
- * test:cluster`. (Device-code polling across instances is not covered here yet.)
+ * test:cluster`. Device-code polling across the three instances: test/e2e/device-concurrency.test.ts.
  */
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

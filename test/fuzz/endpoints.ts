@@ -1,17 +1,31 @@
 /**
  * One generator per endpoint: each draws a request (method, path, headers, body) that mixes valid pieces (a real
  * client, a real authRequestID, a real signed legacy JWT) with hostile ones. `ENDPOINT_FUZZERS` is the list the run
- * iterates over. Extension point: the device flow (`/device_authorization`, `/device`, the device_code grant) adds its
- * own entry here once it exists (and `CHANNEL` in harness.ts gets its paths); nothing else needs to change.
+ * iterates over; a new endpoint adds its entry here (and its path to `CHANNEL` in harness.ts), nothing else changes.
  */
 import fc from 'fast-check';
-import { fuzzOne, LEGACY_HEADER, SPA, WEB, type FuzzTarget } from './harness.ts';
+import { expect } from 'vitest';
+import {
+  CLI,
+  CLI_CONFIDENTIAL,
+  DEVICE_GRANT,
+  DEVICE_STARTS_PER_MINUTE,
+  EXCHANGE,
+  fuzzOne,
+  ISSUER,
+  LEGACY_HEADER,
+  SPA,
+  WEB,
+  type FuzzTarget,
+} from './harness.ts';
 
 export interface EndpointFuzzer {
   name: string;
   /** Share of the run's requests (weights are relative). */
   weight: number;
   arbitrary: fc.Arbitrary<unknown>;
+  /** Runs before the batch (and before its key count): state the fuzzer's requests build on. */
+  setup?(target: FuzzTarget): Promise<void>;
   /** Sends the request(s) for one generated value through `fuzzOne`. */
   run(target: FuzzTarget, value: never): Promise<void>;
 }
@@ -347,6 +361,282 @@ const endSession: EndpointFuzzer = {
   },
 };
 
+const basicOf = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+const cookieOf = (response: Response) => (response.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+const csrfIn = (html: string) => /name="csrf" value="([^"]+)"/.exec(html)?.[1];
+
+/** Per target: a few real pending device authorizations (started by the confidential client), and the starts seen. */
+interface DeviceState {
+  pool: { deviceCode: string; userCode: string }[];
+  starts: Map<number, number>;
+}
+const POOL_SIZE = 20;
+const deviceStates = new WeakMap<FuzzTarget, DeviceState>();
+async function deviceState(target: FuzzTarget): Promise<DeviceState> {
+  let state = deviceStates.get(target);
+  if (state) return state;
+  state = { pool: [], starts: new Map() };
+  deviceStates.set(target, state);
+  for (let i = 0; i < POOL_SIZE; i++) {
+    const response = await target.request('/device_authorization', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicOf(CLI_CONFIDENTIAL.clientId, CLI_CONFIDENTIAL.secret) },
+      body: 'scope=openid%20profile',
+    });
+    if (response.status !== 200) throw new Error(`could not start a device authorization: ${response.status} ${await response.text()}`);
+    const body = (await response.json()) as { device_code: string; user_code: string };
+    state.pool.push({ deviceCode: body.device_code, userCode: body.user_code });
+  }
+  state.starts.set(Math.floor(target.clock.now() / 60_000), POOL_SIZE);
+  return state;
+}
+
+/** A rejected /device entry counts the wrong code (rate-limit counters, bounded by the limits' windows). */
+const DEVICE_PAGE_WRITES = /^(setIfAbsent|compareAndSwap) rate:device-wrong-(global|browser:\S+):\d+$/;
+/** A rejected poll of a real pending code updates that record's lastPolledAt/interval (RFC 8628 §3.5 slow_down). */
+const DEVICE_POLL_WRITES = /^compareAndSwap device:\S+$/;
+
+const userCodes = (pool: fc.Arbitrary<string>) =>
+  fc.oneof(
+    pool,
+    pool.map((c) => c.replace('-', '').toLowerCase()),
+    pool.map((c) => ` ${c} `),
+    fc.stringMatching(/^[B-DF-HJ-NP-TV-Z]{4}-[B-DF-HJ-NP-TV-Z]{4}$/),
+    nasty,
+  );
+const POOL_CODE = 'pool-code';
+
+/** POST /device_authorization: client identification and authentication, scopes, bodies. */
+const deviceAuthorization: EndpointFuzzer = {
+  setup: async (target) => void (await deviceState(target)),
+  name: 'device_authorization (client_id, scope, bodies)',
+  weight: 2,
+  arbitrary: fc.record({
+    contentType: contentTypes,
+    authorization: maybe(
+      fc.oneof(
+        fc.constant(basicOf(CLI_CONFIDENTIAL.clientId, CLI_CONFIDENTIAL.secret)),
+        fc.constant(basicOf(CLI_CONFIDENTIAL.clientId, 'wrong')),
+        fc.constant(basicOf(CLI.clientId, '')),
+        basic,
+      ),
+    ),
+    raw: maybe(nasty),
+    form: params({
+      client_id: maybe(repeated(fc.oneof(fc.constantFrom(CLI.clientId, CLI_CONFIDENTIAL.clientId, 'CLI', 'cli '), clientIds))),
+      client_secret: maybe(fc.oneof(fc.constant(CLI_CONFIDENTIAL.secret), nasty)),
+      scope: maybe(
+        repeated(
+          fc.oneof(
+            fc.constantFrom('openid', 'openid profile email groups', 'openid offline_access', 'profile', 'openid urn:zitadel:iam:org:idp:id:legacy', ''),
+            scopes,
+          ),
+        ),
+      ),
+      client_assertion_type: maybe(fc.constantFrom('urn:ietf:params:oauth:client-assertion-type:jwt-bearer', 'x')),
+      client_assertion: maybe(jwtLike),
+      audience: maybe(nasty),
+    }),
+  }),
+  async run(target, value: { contentType: string; authorization?: string; raw?: string; form: Record<string, unknown> }) {
+    const state = await deviceState(target);
+    const headers: Record<string, string> = { 'content-type': value.contentType };
+    if (value.authorization !== undefined) headers.authorization = value.authorization;
+    const body = value.raw ?? (value.contentType === 'application/json' ? JSON.stringify(value.form) : encode(value.form));
+    const response = await fuzzOne(target, '/device_authorization', { method: 'POST', headers: safeHeaders(headers), body }, value);
+    if (response.status !== 200) return;
+    const started = (await response.json()) as Record<string, unknown>;
+    expect(started).toMatchObject({ verification_uri: `${ISSUER}/device`, expires_in: 600, interval: 5 });
+    expect(started.device_code).toMatch(/^[0-9a-f]{64}$/);
+    // Accepted starts stay within the per-client limit: two device clients, one fixed window per minute.
+    const window = Math.floor(target.clock.now() / 60_000);
+    state.starts.set(window, (state.starts.get(window) ?? 0) + 1);
+    expect(state.starts.get(window)).toBeLessThanOrEqual(2 * DEVICE_STARTS_PER_MINUTE);
+  },
+};
+
+/** GET/POST /device: user codes (real, reshaped, random), the sealed form token, and binding cookies that do not match. */
+const devicePage: EndpointFuzzer = {
+  setup: async (target) => void (await deviceState(target)),
+  name: 'device page (user_code, csrf, cookies)',
+  weight: 2,
+  arbitrary: fc.record({
+    method: fc.constantFrom('GET', 'POST', 'POST', 'POST'),
+    poolIndex: fc.nat(POOL_SIZE - 1),
+    userCode: maybe(repeated(userCodes(fc.constant(POOL_CODE)))),
+    cookie: fc.oneof(
+      fc.constantFrom('real', 'real', 'other', 'none'),
+      nasty.map((s) => `__Host-jib-binding=${encodeURIComponent(s)}`),
+      nasty.map(encodeURIComponent),
+    ),
+    csrf: fc.oneof(fc.constantFrom('real', 'real', 'other', 'confirm', 'missing', 'twice'), nasty),
+    action: maybe(fc.oneof(fc.constantFrom('enter', 'enter', 'approve', 'deny', 'x', ''), nasty)),
+    contentType: fc.oneof(fc.constant('application/x-www-form-urlencoded'), contentTypes),
+  }),
+  async run(
+    target,
+    value: { method: string; poolIndex: number; userCode?: string | string[]; cookie: string; csrf: string; action?: string; contentType: string },
+  ) {
+    const { pool } = await deviceState(target);
+    const realCode = pool[value.poolIndex]!.userCode;
+    const withCode = (code: string) => code.replace(POOL_CODE, realCode);
+    const userCode = Array.isArray(value.userCode) ? value.userCode.map(withCode) : value.userCode === undefined ? undefined : withCode(value.userCode);
+    // A real browser (its binding cookie and form token) and another one.
+    const visit = async () => {
+      const page = await target.request('/device');
+      return { cookie: cookieOf(page), csrf: csrfIn(await page.text()) };
+    };
+    const [mine, other] = [await visit(), await visit()];
+    let csrf: string | string[] | undefined =
+      { real: mine.csrf, other: other.csrf, missing: undefined, twice: [mine.csrf!, mine.csrf!] }[value.csrf] ?? value.csrf;
+    if (value.csrf === 'confirm') {
+      // The confirmation page's token (bound to one device record), from entering the real code in this browser.
+      const confirm = await target.request('/device', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: mine.cookie },
+        body: encode({ csrf: mine.csrf, action: 'enter', user_code: realCode }),
+      });
+      csrf = csrfIn(await confirm.text());
+      // That entry's writes (binding the record, the counted-then-refunded wrong-code counters) are this step's own.
+      target.boundedWrites += target.takeWrites().length;
+    }
+    const cookie = value.cookie === 'real' ? mine.cookie : value.cookie === 'other' ? other.cookie : value.cookie === 'none' ? undefined : value.cookie;
+    const headers: Record<string, string> = cookie ? { cookie } : {};
+    if (value.method === 'GET') {
+      await fuzzOne(target, `/device?${encode({ user_code: userCode })}`, { headers: safeHeaders(headers) }, value, DEVICE_PAGE_WRITES);
+      return;
+    }
+    const body = encode({ csrf, action: value.action, user_code: userCode });
+    await fuzzOne(
+      target,
+      '/device',
+      { method: 'POST', headers: safeHeaders({ ...headers, 'content-type': value.contentType }), body },
+      value,
+      DEVICE_PAGE_WRITES,
+    );
+  },
+};
+
+/** /token with the device_code grant: real pending codes, random ones, other clients, every client authentication. */
+const deviceToken: EndpointFuzzer = {
+  setup: async (target) => void (await deviceState(target)),
+  name: 'token device_code grant (device codes, client auth)',
+  weight: 2,
+  arbitrary: fc.record({
+    poolIndex: fc.nat(POOL_SIZE - 1),
+    grantType: fc.oneof({ weight: 8, arbitrary: fc.constant(DEVICE_GRANT) }, { weight: 1, arbitrary: fc.constant([DEVICE_GRANT, DEVICE_GRANT]) }),
+    deviceCode: maybe(
+      repeated(
+        fc.oneof(
+          fc.constant(POOL_CODE),
+          fc.constant(POOL_CODE.toUpperCase()),
+          fc.stringMatching(/^[0-9a-f]{64}$/),
+          fc.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+          nasty,
+        ),
+      ),
+    ),
+    client: fc.constantFrom('public', 'public', 'confidential-basic', 'confidential-body', 'confidential-wrong', 'web-basic', 'none', 'unknown'),
+    contentType: fc.oneof({ weight: 6, arbitrary: fc.constant('application/x-www-form-urlencoded') }, { weight: 1, arbitrary: contentTypes }),
+    extra: params({ scope: maybe(scopes), client_assertion: maybe(jwtLike), code: maybe(nasty), refresh_token: maybe(nasty) }),
+  }),
+  async run(
+    target,
+    value: {
+      poolIndex: number;
+      grantType: string | string[];
+      deviceCode?: string | string[];
+      client: string;
+      contentType: string;
+      extra: Record<string, unknown>;
+    },
+  ) {
+    const { pool } = await deviceState(target);
+    const real = pool[value.poolIndex]!.deviceCode;
+    const withCode = (code: string) => (code === POOL_CODE ? real : code === POOL_CODE.toUpperCase() ? real.toUpperCase() : code);
+    const deviceCode = Array.isArray(value.deviceCode) ? value.deviceCode.map(withCode) : value.deviceCode && withCode(value.deviceCode);
+    const headers: Record<string, string> = { 'content-type': value.contentType };
+    const form: Record<string, unknown> = { ...value.extra, grant_type: value.grantType, device_code: deviceCode };
+    if (value.client === 'public') form.client_id = CLI.clientId;
+    if (value.client === 'confidential-basic') headers.authorization = basicOf(CLI_CONFIDENTIAL.clientId, CLI_CONFIDENTIAL.secret);
+    if (value.client === 'confidential-body') Object.assign(form, { client_id: CLI_CONFIDENTIAL.clientId, client_secret: CLI_CONFIDENTIAL.secret });
+    if (value.client === 'confidential-wrong') headers.authorization = basicOf(CLI_CONFIDENTIAL.clientId, 'wrong');
+    if (value.client === 'web-basic') headers.authorization = basicOf(WEB.clientId, WEB.secret);
+    if (value.client === 'unknown') form.client_id = 'unknown';
+    const boundedBefore = target.boundedWrites;
+    const response = await fuzzOne(target, '/token', { method: 'POST', headers: safeHeaders(headers), body: encode(form) }, value, DEVICE_POLL_WRITES);
+    // Nobody approved these codes: a poll never yields tokens, and only a pending poll touches the record.
+    expect(response.status).not.toBe(200);
+    const { error } = (await response.json()) as { error?: string };
+    if (error !== 'authorization_pending' && error !== 'slow_down') expect(target.boundedWrites, `${error} changed a device record`).toBe(boundedBefore);
+  },
+};
+
+const TOKEN_TYPES = [
+  'urn:ietf:params:oauth:token-type:jwt',
+  'urn:ietf:params:oauth:token-type:id_token',
+  'urn:ietf:params:oauth:token-type:access_token',
+  'urn:ietf:params:oauth:token-type:refresh_token',
+  'urn:ietf:params:oauth:token-type:id-jag',
+];
+
+/** /token token exchange: subject tokens (random, JWT-shaped, really signed legacy JWTs), token types, targets, scopes. */
+const tokenExchange: EndpointFuzzer = {
+  name: 'token exchange (subject_token, types, audience, resource, scope)',
+  weight: 2,
+  arbitrary: fc.record({
+    client: fc.constantFrom('exchange', 'exchange', 'exchange', 'exchange-wrong', 'web', 'public', 'none'),
+    clean: fc.constantFrom(true, false, false, false),
+    subject: fc.oneof(
+      jwtLike,
+      nasty,
+      fc.record({
+        sub: fc.oneof(fc.constantFrom('alice', 'bob', 'alice', 'bob'), nasty, fc.integer(), fc.constant(undefined)),
+        aud: fc.oneof(fc.constant('jwt-idp-bridge'), fc.constant('jwt-idp-bridge'), fc.constant(undefined), nasty),
+        exp: fc.oneof(fc.integer({ min: -1000, max: 100_000 }), fc.integer({ min: 60, max: 3600 }), fc.constant(undefined)),
+        jti: maybe(fc.oneof(fc.uuid(), nasty)),
+        email: maybe(nasty),
+        groups: maybe(fc.array(nasty, { maxLength: 3 })),
+      }),
+    ),
+    form: params({
+      subject_token_type: maybe(
+        repeated(
+          fc.oneof(
+            { weight: 4, arbitrary: fc.constant(TOKEN_TYPES[0]!) },
+            { weight: 1, arbitrary: fc.constantFrom(...TOKEN_TYPES) },
+            { weight: 1, arbitrary: nasty },
+          ),
+        ),
+      ),
+      requested_token_type: maybe(fc.oneof(fc.constantFrom(...TOKEN_TYPES), nasty)),
+      audience: maybe(repeated(fc.oneof(fc.constantFrom(EXCHANGE.audience, ISSUER, 'https://other.example.com'), nasty))),
+      resource: maybe(repeated(fc.oneof(fc.constantFrom('https://api.example.com', ISSUER, 'urn:x'), fc.webUrl(), nasty))),
+      scope: maybe(fc.oneof(fc.constantFrom('openid', 'openid offline_access', 'todos.read', 'openid profile todos.read todos.write', ''), scopes)),
+      actor_token: maybe(jwtLike),
+      actor_token_type: maybe(fc.constantFrom(...TOKEN_TYPES)),
+    }),
+  }),
+  async run(target, value: { client: string; clean: boolean; subject: unknown; form: Record<string, unknown> }) {
+    let subjectToken: string;
+    if (typeof value.subject === 'string') subjectToken = value.subject;
+    else {
+      const claims = value.subject as Record<string, unknown>;
+      const now = Math.floor(target.clock.now() / 1000);
+      subjectToken = await target.legacy.mint({ ...claims, exp: claims.exp === undefined ? undefined : now + (claims.exp as number) });
+    }
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+    // One in four is a well-formed legacy JWT exchange (only the subject and the client vary), so the accepting path is fuzzed too.
+    const rest = value.clean ? { subject_token_type: TOKEN_TYPES[0], scope: value.form.scope } : value.form;
+    const form: Record<string, unknown> = { grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token: subjectToken, ...rest };
+    if (value.client === 'exchange') headers.authorization = basicOf(EXCHANGE.clientId, EXCHANGE.secret);
+    if (value.client === 'exchange-wrong') headers.authorization = basicOf(EXCHANGE.clientId, 'wrong');
+    if (value.client === 'web') headers.authorization = basicOf(WEB.clientId, WEB.secret);
+    if (value.client === 'public') form.client_id = CLI.clientId;
+    await fuzzOne(target, '/token', { method: 'POST', headers: safeHeaders(headers), body: encode(form) }, value);
+  },
+};
+
 /** Header values fetch refuses to send (CR/LF, non-Latin-1) are percent-encoded: the bridge must see *something*. */
 function safeHeaders(headers: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -361,4 +651,17 @@ function safeHeaders(headers: Record<string, string>): Record<string, string> {
   return out;
 }
 
-export const ENDPOINT_FUZZERS: EndpointFuzzer[] = [authorize, jwtEndpoint, callback, token, bearerTokens, revoke, endSession];
+export const ENDPOINT_FUZZERS: EndpointFuzzer[] = [
+  authorize,
+  jwtEndpoint,
+  callback,
+  token,
+  bearerTokens,
+  revoke,
+  endSession,
+  // The device flow; the pool of pending codes is started (by the confidential client) before the starts are fuzzed.
+  devicePage,
+  deviceToken,
+  deviceAuthorization,
+  tokenExchange,
+];

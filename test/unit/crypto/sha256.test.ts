@@ -32,3 +32,24 @@ describe('randomToken', () => {
     expect(Buffer.from(randomToken(16), 'hex')).toHaveLength(16);
   });
 });
+
+describe('randomBytes', () => {
+  it('hands out fresh bytes across pool refills, each call its own copy', async () => {
+    const { randomBytes, randomToken } = await import('../../../src/crypto.ts');
+    const seen = new Set<string>();
+    // 300 × 32 bytes crosses the 4 KiB pool twice; mixed with tokens that take from the same pool.
+    for (let i = 0; i < 300; i++) {
+      const bytes = randomBytes(32);
+      expect(bytes).toHaveLength(32);
+      const hex = Buffer.from(bytes).toString('hex');
+      expect(seen.has(hex)).toBe(false);
+      seen.add(hex);
+      const token = randomToken(32);
+      expect(seen.has(token)).toBe(false);
+      seen.add(token);
+      bytes.fill(0); // a caller's change never reaches the pool or later values
+    }
+    expect(Buffer.from(randomBytes(32)).toString('hex')).not.toBe('0'.repeat(64));
+    expect(randomBytes(5000)).toHaveLength(5000); // larger than the pool: straight from the CSPRNG
+  });
+});

@@ -1,6 +1,7 @@
 import { ipRestriction } from 'hono/ip-restriction';
 import * as z from 'zod';
 import { storeSchema } from './store-schema.ts';
+import { backchannelLogoutSchema } from './logout-schema.ts';
 import { auditSchema } from './audit-schema.ts';
 import { checkSecureUrl } from './urls.ts';
 import { checkClientAuth, clientAuthFields } from './client-auth.ts';
@@ -259,14 +260,7 @@ export const configSchema = z
     identityProviders: z.array(identityProvider).min(1, 'must list at least one identity provider'),
     clients: z.array(client).default([]),
     resourceServers: z.array(resourceServer).default([]),
-    /** Delivery of back-channel logout tokens: per attempt timeout, and how many attempts in all. */
-    backchannelLogout: z
-      .object({
-        timeoutSeconds: z.number().positive().max(30).default(5),
-        attempts: z.number().int().min(1).max(5).default(3),
-      })
-      .strict()
-      .prefault({}),
+    backchannelLogout: backchannelLogoutSchema,
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -128,7 +128,7 @@ export function createServices(deps: BridgeDeps): BridgeServices {
     callbackUrl: `${config.issuer}/login/jwt/callback`,
     sealer,
     authRequests: createAuthRequests(store, sealer, tokens.authRequestTtlSeconds * 1000, clock),
-    codes: createCodes(store, { clock, ttlMs: tokens.codeTtlSeconds * 1000, reuseWindowMs: tokenLifetimeMs(config) }),
+    codes: createCodes(store, { clock, ttlMs: tokens.codeTtlSeconds * 1000, reuseWindowMs: longestTokenLifetimeMs(config) }),
     grants,
     refreshTokens: createRefreshTokens(store, clock),
     sessions,
@@ -138,9 +138,6 @@ export function createServices(deps: BridgeDeps): BridgeServices {
     rateLimiter: createRateLimiter(store, () => clock.now()),
   };
 }
-
-/** How long any access or ID token of the bridge lives (per-client lifetimes included). */
-const tokenLifetimeMs = (config: Config) => longestTokenLifetimeMs(config);
 
 /**
  * Grants, sessions and logout, as the bridge and the admin CLI (`users disable`) both need them. A grant's revocation
@@ -157,7 +154,7 @@ export function createSessionServices(input: { config: Config; store: Store; clo
     0,
     ...config.clients.filter((c) => c.grantTypes.includes('refresh_token')).map((c) => c.refreshTokenAbsoluteSeconds * 1000),
   );
-  const markTtlMs = Math.max(tokenLifetimeMs(config), refreshLifetimeMs);
+  const markTtlMs = Math.max(longestTokenLifetimeMs(config), refreshLifetimeMs);
   const grants = createGrants(store, markTtlMs);
   const sessions = createSessions(store, markTtlMs);
   const backchannel = createBackchannel({

@@ -14,6 +14,42 @@ export function nodeServerOptions(server: Config['server']): ServerOptions {
   };
 }
 
+/** How long a keep-alive connection that is idle at shutdown stays open for a request its client already sent. */
+export const DRAIN_LINGER_MS = 500;
+
+/**
+ * Stops listening at once (new connections are refused) and resolves when every connection has closed.
+ *
+ * Node's `server.close()` also closes idle keep-alive connections at once. A request the client wrote just before the
+ * signal, still unread in the socket buffer, is then reset (ECONNRESET) although it was sent to a live server. Here
+ * idle connections linger for `lingerMs`: what arrives meanwhile is answered (with `Connection: close`, see `drain`);
+ * after that they are closed from a `setImmediate`, which runs after the poll phase has read any bytes that arrived,
+ * so a connection with a request in its buffer counts as busy and is not closed under it.
+ */
+export function closeGracefully(server: Server, lingerMs = DRAIN_LINGER_MS): Promise<void> {
+  return new Promise((done) => {
+    const keep = server as { closeIdleConnections?: () => void };
+    let sweep: NodeJS.Timeout | undefined;
+    const closeIdle = () => setImmediate(() => server.closeIdleConnections());
+    const linger = setTimeout(() => {
+      closeIdle();
+      sweep = setInterval(closeIdle, 100);
+      sweep.unref();
+    }, lingerMs);
+    linger.unref();
+    keep.closeIdleConnections = () => undefined; // server.close() calls it first; the prototype's comes back below
+    try {
+      server.close(() => {
+        clearTimeout(linger);
+        clearInterval(sweep);
+        done();
+      });
+    } finally {
+      delete keep.closeIdleConnections;
+    }
+  });
+}
+
 export interface ConnectionPolicy {
   /** Wraps the app's fetch: `Connection: close` on answers after which the socket must not be reused. */
   fetch(appFetch: Fetch): Fetch;

@@ -14,7 +14,7 @@ import { SigningKeyError } from '../keys/signing-keys.ts';
 import { createStore } from '../storage/index.ts';
 import { composeBridge } from './compose.ts';
 import { shutdownGraceSeconds } from '../config/server-limits.ts';
-import { createConnectionPolicy, nodeServerOptions } from './node-http.ts';
+import { closeGracefully, createConnectionPolicy, nodeServerOptions } from './node-http.ts';
 import { createNodeObservability, type AdminServer } from './node-observability.ts';
 import { createReloadableApp } from './reload.ts';
 
@@ -95,17 +95,7 @@ export async function startNodeServer(options: {
       (closing ??= (async () => {
         logger.info({ event: 'server.stopping' }, 'stopping: no new connections, finishing in-flight requests');
         connections.drain();
-        await new Promise<void>((done) => {
-          // Keep-alive connections become idle as their last response is sent; close them then, not after keepAliveTimeout.
-          const idle = () => ('closeIdleConnections' in server ? server.closeIdleConnections() : undefined);
-          const sweep = setInterval(idle, 100);
-          sweep.unref();
-          server.close(() => {
-            clearInterval(sweep);
-            done();
-          });
-          idle();
-        });
+        await closeGracefully(server as Server);
         await admin?.close();
         await store.close();
         logger.info({ event: 'server.stopped' }, 'stopped');

@@ -145,6 +145,34 @@ describe('draining (SIGTERM)', () => {
       await agent.close();
     }
   });
+  it('a request written on an idle keep-alive connection just after the signal is answered, not reset', async () => {
+    const { bridge } = await startBridge(legacy);
+    const healthz = 'GET /healthz HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n';
+    const answered = (text: string) => text.split('HTTP/1.1 ').length - 1;
+    const busy = await open(bridge.port);
+    const idle = await open(bridge.port);
+    let busyText = '';
+    let busyError: string | undefined;
+    busy.on('data', (chunk: Buffer) => (busyText += chunk.toString()));
+    busy.on('error', (error: NodeJS.ErrnoException) => (busyError = error.code));
+    idle.on('error', () => undefined).resume();
+    busy.write(healthz);
+    idle.write(healthz);
+    await pollUntil(() => answered(busyText) === 1 && busyText.endsWith('}'), { what: 'first answer' });
+    // Both connections are idle now. The client sends again at the moment the server starts draining.
+    const stopped = bridge.close();
+    busy.write(healthz);
+    await closed(busy);
+    // Before the fix server.close() destroyed idle connections at once: no second answer, ECONNRESET.
+    expect(busyError).toBeUndefined();
+    expect(answered(busyText)).toBe(2);
+    const second = busyText.slice(busyText.lastIndexOf('HTTP/1.1 '));
+    expect(second).toMatch(/^HTTP\/1\.1 200 /);
+    expect(second.toLowerCase()).toContain('connection: close');
+    // The connection that stays idle is closed after the linger, and close() resolves.
+    await closed(idle);
+    await stopped;
+  });
 });
 
 describe('slow clients', () => {

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLegacyIssuer, type LegacyIssuer } from '../helpers/legacy-issuer.ts';
 import { freePort } from '../helpers/ports.ts';
@@ -101,7 +102,10 @@ clients:
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     await waitForEvent(child, lines, 'server.stopping');
-    await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+    // A new connection is refused (fetch's pooled keep-alive connections may still carry one answer, Connection: close).
+    const fresh = new Agent({ connections: 1 });
+    await expect(request(`${base}/healthz`, { dispatcher: fresh })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await fresh.close();
 
     const response = await inFlight;
     expect(response.status).toBe(302);

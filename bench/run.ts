@@ -165,10 +165,25 @@ try {
   };
   const run = async (name: string, fn: () => Promise<LoadResult>, proc?: Proc) => {
     const stopRss = proc ? peakRss(proc) : undefined;
+    // CPU of the server and of this process (the load generator) over the run: cores in use, and server CPU per request.
+    const serverCpu = proc?.cpuSeconds();
+    const ownCpu = process.cpuUsage();
     const r = await fn();
     const rss = stopRss?.();
-    result.runs[name] = { ...r, ...(rss !== undefined && { rssPeak: rss }) };
-    log(`  ${name}: ${r.rate.toFixed(0)}/s p50 ${r.p50} ms p99 ${r.p99} ms${r.errors ? ` ERRORS ${r.errors}` : ''}`);
+    const own = process.cpuUsage(ownCpu);
+    const cpu = {
+      loadCores: (own.user + own.system) / 1e6 / r.durationS,
+      ...(proc && serverCpu !== undefined && { serverCores: (proc.cpuSeconds() - serverCpu) / r.durationS }),
+    };
+    const perRequestUs = cpu.serverCores !== undefined ? (cpu.serverCores * 1e6) / r.rate : undefined;
+    result.runs[name] = {
+      ...r,
+      ...cpu,
+      ...(perRequestUs !== undefined && { serverCpuUsPerRequest: perRequestUs }),
+      ...(rss !== undefined && { rssPeak: rss }),
+    };
+    const cores = `server ${cpu.serverCores?.toFixed(2) ?? '?'} cores (${perRequestUs?.toFixed(0) ?? '?'} µs/req), load generator ${cpu.loadCores.toFixed(2)}`;
+    log(`  ${name}: ${r.rate.toFixed(0)}/s p50 ${r.p50} ms p99 ${r.p99} ms, ${cores}${r.errors ? ` ERRORS ${r.errors}` : ''}`);
     return r;
   };
 

@@ -35,12 +35,13 @@ export function createApp(deps: BridgeDeps): Hono<BridgeEnv> {
       'request',
     );
   });
-  app.use(
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) => renderError(c, new OAuthError('invalid_request', 'request body too large', { status: 413, reason: 'parameter_too_long' }), 'back'),
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: (c) => renderError(c, new OAuthError('invalid_request', 'request body too large', { status: 413, reason: 'parameter_too_long' }), 'back'),
+  });
+  // GET and HEAD carry no body the bridge reads; asking for one (as bodyLimit does) makes @hono/node-server build a
+  // full Request on every page and redirect, which was a visible share of the JWT endpoint's CPU.
+  app.use((c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
 
   registerRoutes(app, services);
 

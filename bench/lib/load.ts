@@ -65,6 +65,7 @@ export interface LoadOptions {
  */
 export async function load(options: LoadOptions): Promise<LoadResult> {
   let badResponses = 0;
+  let lastResponse = 0;
   const requests = options.steps.map((step, i) => {
     const samples = options.stepSamples?.[i];
     const request: Record<string, unknown> = {
@@ -82,6 +83,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
       };
     }
     request.onResponse = (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string | string[]>) => {
+      lastResponse = performance.now();
       if (samples) samples.add(performance.now() - (context[`t${i}`] as number));
       const ok = step.onResponse ? step.onResponse(status, headers ?? {}, context, body) : status < 400;
       if (!ok) {
@@ -103,9 +105,9 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     ...(options.overallRate !== undefined && { overallRate: options.overallRate }),
     requests: requests as never,
   });
-  // Our own clock: autocannon reports whole seconds, which capped every pool-sized run at pool ÷ ⌈seconds⌉ (all the
-  // 5,000-request runs came out at ~831/s whatever they measured).
-  const durationS = (performance.now() - started) / 1000;
+  // Our own clock, up to the last response: autocannon reports whole seconds, and it notices that an `amount` run is
+  // complete only at its next one-second tick, so either clock capped pool-sized runs at pool ÷ ⌈seconds⌉.
+  const durationS = ((options.amount !== undefined && lastResponse > started ? lastResponse : performance.now()) - started) / 1000;
   const total = result.requests.total;
   return {
     rate: total / durationS,

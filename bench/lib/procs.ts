@@ -12,6 +12,8 @@ export interface Proc {
   url: string;
   /** Resident set size in bytes of the process and its children (cluster workers). */
   rss(): number;
+  /** CPU time (user + system) in seconds of the process and its living children, from /proc. */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -19,13 +21,28 @@ function rssOf(pid: number): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-    let children: number[] = [];
-    try {
-      children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-    } catch {
-      // no children file on this kernel
-    }
-    return kb * 1024 + children.reduce((sum, child) => sum + rssOf(child), 0);
+    return kb * 1024 + childrenOf(pid).reduce((sum, child) => sum + rssOf(child), 0);
+  } catch {
+    return 0;
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+const TICKS_PER_SECOND = 100; // USER_HZ: 100 on every Linux architecture Node runs on
+
+function cpuOf(pid: number): number {
+  try {
+    // Fields after the command (which is in parentheses and may contain spaces): utime is the 14th, stime the 15th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const own = (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    return own + childrenOf(pid).reduce((sum, child) => sum + cpuOf(child), 0);
   } catch {
     return 0;
   }
@@ -57,7 +74,7 @@ export async function startPeer(script: string, env: Record<string, string> = {}
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
   });
   child.stdout!.resume();
-  return { child, url, rss: () => rssOf(child.pid!), stop: stopper(child) };
+  return { child, url, rss: () => rssOf(child.pid!), cpuSeconds: () => cpuOf(child.pid!), stop: stopper(child) };
 }
 
 export interface BridgeOptions {
@@ -120,5 +137,5 @@ export async function startBridge(options: BridgeOptions): Promise<Proc & { issu
     if (Date.now() > deadline) throw new Error(`bridge ${options.name} did not become ready`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { child, url: issuer, issuer, port, rss: () => rssOf(child.pid!), stop: stopper(child) };
+  return { child, url: issuer, issuer, port, rss: () => rssOf(child.pid!), cpuSeconds: () => cpuOf(child.pid!), stop: stopper(child) };
 }

@@ -43,12 +43,12 @@ export function renderMarkdown(result: BenchResult): string {
       (r) => `| ${r.name} | **${r.ratio.toFixed(2)}** | ${meets(r.ratio, r.target)} | ${fmt(r.value)} | ${r.baselineName}: ${fmt(r.baseline)} |`,
     ),
     '',
-    '| run | req/s | p50 ms | p99 ms | errors | peak RSS MiB |',
-    '|---|---:|---:|---:|---:|---:|',
-    ...Object.entries(result.runs).map(
-      ([name, r]) =>
-        `| ${name} | ${fmt(r.rate)}${r.logins ? ` (${fmt(r.logins as number)} logins/s)` : ''} | ${r.p50} | ${r.p99} | ${(r as { errors?: number }).errors ?? 0} | ${r.rssPeak ? ((r.rssPeak as number) / 2 ** 20).toFixed(0) : ''} |`,
-    ),
+    '| run | req/s | p50 ms | p99 ms | errors | peak RSS MiB | server cores | server CPU µs/req | load generator cores |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...Object.entries(result.runs).map(([name, r]) => {
+      const n = (value: unknown, digits: number) => (typeof value === 'number' ? value.toFixed(digits) : '');
+      return `| ${name} | ${fmt(r.rate)}${r.logins ? ` (${fmt(r.logins as number)} logins/s)` : ''} | ${r.p50} | ${r.p99} | ${(r as { errors?: number }).errors ?? 0} | ${r.rssPeak ? ((r.rssPeak as number) / 2 ** 20).toFixed(0) : ''} | ${n(r.serverCores, 2)} | ${n(r.serverCpuUsPerRequest, 0)} | ${n(r.loadCores, 2)} |`;
+    }),
     '',
   ];
   const steps = Object.entries(result.runs).filter(([, r]) => r.steps);

@@ -33,12 +33,24 @@ export function toWire(compact: string): string {
   return PREFIX + encodeBase62(packed);
 }
 
+export interface WireValue {
+  /** The compact JWE. */
+  compact: string;
+  /** Its readable (authenticated, not encrypted) protected header. Not verified. */
+  header: Record<string, unknown>;
+}
+
 /**
- * The compact JWE a wire value stands for, or undefined when it is none. A compact JWE as such is accepted too: values
- * sealed before the base62 wire format (an auth request in flight during the upgrade lives at most its TTL).
+ * A wire value decoded once: the compact JWE and its readable header; undefined when it is neither a wire value nor a
+ * compact `dir` JWE. A compact JWE as such is accepted too: values sealed before the base62 wire format (an auth
+ * request in flight during the upgrade lives at most its TTL).
  */
-export function fromWire(wire: string): string | undefined {
-  if (COMPACT_DIR.test(wire)) return wire;
+export function readWire(wire: string): WireValue | undefined {
+  if (COMPACT_DIR.test(wire)) {
+    const encoded = wire.slice(0, wire.indexOf('.'));
+    const header = parseHeader(() => base64url.decode(encoded));
+    return header && { compact: wire, header };
+  }
   if (!WIRE.test(wire)) return undefined;
   const packed = decodeBase62(wire.slice(PREFIX.length));
   if (!packed || packed.length < 2) return undefined;
@@ -47,18 +59,29 @@ export function fromWire(wire: string): string | undefined {
   const tagStart = ivStart + IV_BYTES;
   const ciphertextStart = tagStart + TAG_BYTES;
   if (headerLength === 0 || packed.length <= ciphertextStart) return undefined;
+  const header = parseHeader(() => packed.subarray(2, ivStart));
+  if (!header) return undefined;
   const part = (from: number, to?: number) => base64url.encode(packed.subarray(from, to));
-  return `${part(2, ivStart)}..${part(ivStart, tagStart)}.${part(ciphertextStart)}.${part(tagStart, ciphertextStart)}`;
+  return { compact: `${part(2, ivStart)}..${part(ivStart, tagStart)}.${part(ciphertextStart)}.${part(tagStart, ciphertextStart)}`, header };
 }
 
-/** The readable (authenticated, not encrypted) header of a wire value; undefined when it is not one. Not verified. */
-export function visibleHeader(wire: string): Record<string, unknown> | undefined {
-  const compact = fromWire(wire);
-  if (compact === undefined) return undefined;
+const utf8 = new TextDecoder();
+
+function parseHeader(bytes: () => Uint8Array): Record<string, unknown> | undefined {
   try {
-    const header: unknown = JSON.parse(new TextDecoder().decode(base64url.decode(compact.slice(0, compact.indexOf('.')))));
+    const header: unknown = JSON.parse(utf8.decode(bytes()));
     return header !== null && typeof header === 'object' && !Array.isArray(header) ? (header as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** The compact JWE a wire value stands for, or undefined when it is none. */
+export function fromWire(wire: string): string | undefined {
+  return readWire(wire)?.compact;
+}
+
+/** The readable (authenticated, not encrypted) header of a wire value; undefined when it is not one. Not verified. */
+export function visibleHeader(wire: string): Record<string, unknown> | undefined {
+  return readWire(wire)?.header;
 }

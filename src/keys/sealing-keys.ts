@@ -2,12 +2,13 @@ import { base64url, CompactEncrypt, compactDecrypt } from 'jose';
 import type { Clock } from '../clock.ts';
 import { randomBytes, randomToken } from '../crypto.ts';
 import type { Store } from '../storage/port.ts';
-import { fromWire, toWire, visibleHeader } from './sealed-wire.ts';
+import { readWire, toWire } from './sealed-wire.ts';
 
 const STORE_KEY = 'sealing-keys';
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** An unknown kid makes an instance re-read the key set, at most this often (it may be a forgery). */
 const RELOAD_COOLDOWN_MS = 10_000;
+const utf8 = new TextDecoder();
 
 interface StoredKey {
   kid: string;
@@ -23,8 +24,16 @@ export interface Sealer {
    * `visible` goes into the protected header: readable by anyone, covered by the authentication tag.
    */
   seal(payload: string, visible?: Record<string, string>): Promise<string>;
-  /** The payload, or null when the value is malformed, forged, or sealed with a key that has been retired. */
-  open(sealed: string): Promise<string | null>;
+  /**
+   * The payload and the readable header (with the `visible` fields it was sealed with), or null when the value is
+   * malformed, forged, or sealed with a key that has been retired.
+   */
+  open(sealed: string): Promise<Opened | null>;
+}
+
+export interface Opened {
+  payload: string;
+  header: Record<string, unknown>;
 }
 
 /**
@@ -36,7 +45,17 @@ export interface Sealer {
 export function createSealer(input: { store: Store; clock: Clock; retainMs: number; rotateAfterMs?: number }): Sealer {
   const { store, clock } = input;
   const rotateAfterMs = input.rotateAfterMs ?? DAY_MS;
-  let cached: { keys: { kid: string; key: Uint8Array; createdAt: number }[]; checkedAt: number } | undefined;
+  let cached: { keys: { kid: string; key: CryptoKey; createdAt: number }[]; checkedAt: number } | undefined;
+  /** Imported once per key (an importKey per seal and open was a Web Crypto round trip on every login step). */
+  const imported = new Map<string, Promise<CryptoKey>>();
+  const importKey = (k: StoredKey) => {
+    let key = imported.get(k.k);
+    if (!key) {
+      key = crypto.subtle.importKey('raw', base64url.decode(k.k) as Uint8Array<ArrayBuffer>, 'AES-GCM', false, ['encrypt', 'decrypt']);
+      imported.set(k.k, key);
+    }
+    return key;
+  };
   let loading: Promise<NonNullable<typeof cached>> | undefined;
 
   const decode = (raw: string | null): StoredKey[] => (raw ? (JSON.parse(raw) as StoredKey[]) : []);
@@ -56,8 +75,10 @@ export function createSealer(input: { store: Store; clock: Clock; retainMs: numb
     return toCache(decode(await store.get(STORE_KEY)), clock.now());
   }
 
-  function toCache(keys: StoredKey[], now: number) {
-    cached = { keys: keys.map((k) => ({ kid: k.kid, key: base64url.decode(k.k), createdAt: k.createdAt })), checkedAt: now };
+  async function toCache(keys: StoredKey[], now: number) {
+    const entries = await Promise.all(keys.map(async (k) => ({ kid: k.kid, key: await importKey(k), createdAt: k.createdAt })));
+    for (const k of imported.keys()) if (!keys.some((stored) => stored.k === k)) imported.delete(k); // retired keys
+    cached = { keys: entries, checkedAt: now };
     return cached;
   }
 
@@ -82,15 +103,15 @@ export function createSealer(input: { store: Store; clock: Clock; retainMs: numb
     },
 
     async open(sealed) {
-      const compact = fromWire(sealed);
-      const kid = visibleHeader(sealed)?.kid;
-      if (compact === undefined || typeof kid !== 'string') return null;
+      const wire = readWire(sealed);
+      const kid = wire?.header.kid;
+      if (!wire || typeof kid !== 'string') return null;
       let entry = (await keys()).keys.find((k) => k.kid === kid);
       entry ??= (await keys(true)).keys.find((k) => k.kid === kid);
       if (!entry) return null;
       try {
-        const { plaintext } = await compactDecrypt(compact, entry.key, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
-        return new TextDecoder().decode(plaintext);
+        const { plaintext } = await compactDecrypt(wire.compact, entry.key, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
+        return { payload: utf8.decode(plaintext), header: wire.header };
       } catch {
         return null;
       }

@@ -13,7 +13,8 @@ export function createPinoLogger(options: LoggerOptions & { destination?: Destin
   const paths = names.flatMap((name) => {
     const key = /^[A-Za-z_$][\w$]*$/.test(name) ? name : `["${name}"]`;
     const join = (prefix: string) => (key.startsWith('[') ? `${prefix}${key}` : `${prefix}.${key}`);
-    return [key, join('*'), join('headers'), join('req.headers'), join('params'), join('body')];
+    // `*.name` covers one level under any key (headers, params, body, …); req.headers is the one deeper container.
+    return [key, join('*'), join('req.headers')];
   });
   const logger = pino(
     {

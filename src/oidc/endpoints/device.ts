@@ -45,9 +45,9 @@ export function createDeviceHandler(services: BridgeServices) {
   async function openFormToken(c: BridgeContext, sealed: string | undefined): Promise<FormToken | undefined> {
     const cookie = readBindingCookie(c, services.secureCookies);
     if (!cookie || !sealed || sealed.length > 2048) return undefined;
-    const payload = await sealer.open(sealed);
-    if (payload === null) return undefined;
-    const token = JSON.parse(payload) as FormToken;
+    const opened = await sealer.open(sealed);
+    if (opened === null) return undefined;
+    const token = JSON.parse(opened.payload) as FormToken;
     return token.exp > clock.now() && token.b === (await sha256(cookie)) ? token : undefined;
   }
 

@@ -124,8 +124,8 @@ export function createEndSessionDoneHandler(services: BridgeServices) {
     const params = new Params(new URL(c.req.url).searchParams);
     params.rejectDuplicates();
     const sealed = params.get('logout');
-    const raw = sealed === undefined || sealed.length > MAX_SEALED_LENGTH ? null : await services.sealer.open(sealed);
-    const handoff = raw === null ? undefined : (JSON.parse(raw) as Handoff & { expiresAt: number });
+    const opened = sealed === undefined || sealed.length > MAX_SEALED_LENGTH ? null : await services.sealer.open(sealed);
+    const handoff = opened === null ? undefined : (JSON.parse(opened.payload) as Handoff & { expiresAt: number });
     // Forged or expired: the sign-out itself already happened, so the person just sees the page (never a redirect).
     // A repeated visit only repeats the redirect to the registered address, with nothing revoked or written.
     if (!handoff || services.clock.now() >= handoff.expiresAt) {

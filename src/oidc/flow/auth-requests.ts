@@ -79,10 +79,10 @@ export function createAuthRequests(store: Store, sealer: Sealer, ttlMs: number, 
     /** The pending request an `authRequestID` stands for; null when it is malformed, forged or expired. */
     async open(authRequestId: string | undefined): Promise<PendingAuthRequest | null> {
       if (!authRequestId || authRequestId.length > MAX_SEALED_LENGTH) return null;
-      const payload = await sealer.open(authRequestId);
-      if (payload === null) return null;
-      const record = JSON.parse(payload) as PendingAuthRequest;
-      return live(record) && authRequestIdOf(authRequestId) === record.id ? record : null;
+      const opened = await sealer.open(authRequestId);
+      if (opened === null) return null;
+      const record = JSON.parse(opened.payload) as PendingAuthRequest;
+      return live(record) && opened.header.jti === record.id ? record : null;
     },
 
     /** Has this request been authenticated already (a replay of its `authRequestID`)? */

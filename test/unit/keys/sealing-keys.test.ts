@@ -24,7 +24,7 @@ describe('createSealer', () => {
     expect(sealed).toMatch(/^j[A-Za-z0-9]+$/);
     expect(sealed).not.toContain('secret');
     expect(visibleHeader(sealed)).toMatchObject({ jti: 'abc', alg: 'dir', enc: 'A256GCM' });
-    expect(await sealer().open(sealed)).toBe('{"secret":"state"}');
+    expect(await sealer().open(sealed)).toEqual({ payload: '{"secret":"state"}', header: { jti: 'abc', alg: 'dir', enc: 'A256GCM', kid: expect.any(String) } });
   });
 
   it('still opens a value sealed before the base62 wire format (the compact JWE itself), for the transition', async () => {
@@ -34,7 +34,7 @@ describe('createSealer', () => {
     const compact = fromWire(sealed)!;
     expect(compact).toMatch(/^[A-Za-z0-9_-]+\.\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
     expect(toWire(compact)).toBe(sealed);
-    expect(await s.open(compact)).toBe('in flight');
+    expect((await s.open(compact))?.payload).toBe('in flight');
     expect(visibleHeader(compact)).toMatchObject({ jti: 'abc' });
   });
 
@@ -77,8 +77,8 @@ describe('createSealer', () => {
   it('two instances on one store share the keys', async () => {
     const { sealer } = setup();
     const [a, b] = [sealer(), sealer()];
-    expect(await b.open(await a.seal('from a'))).toBe('from a');
-    expect(await a.open(await b.seal('from b'))).toBe('from b');
+    expect((await b.open(await a.seal('from a')))?.payload).toBe('from a');
+    expect((await a.open(await b.seal('from b')))?.payload).toBe('from b');
   });
 
   it('rotates daily; a retired key still opens for the retention time, then no more', async () => {
@@ -88,12 +88,12 @@ describe('createSealer', () => {
     clock.advance(DAY + 1);
     const fresh = await s.seal('fresh');
     expect(visibleHeader(fresh)?.kid).not.toBe(visibleHeader(old)?.kid);
-    expect(await s.open(old)).toBe('old');
+    expect((await s.open(old))?.payload).toBe('old');
     // Another instance that loaded the set before the rotation learns the new key when it meets it.
-    expect(await sealer().open(fresh)).toBe('fresh');
+    expect((await sealer().open(fresh))?.payload).toBe('fresh');
     clock.advance(DAY + RETAIN + 1);
     await s.seal('newest'); // the next rotation drops keys older than rotation + retention
     expect(await sealer().open(old)).toBeNull();
-    expect(await sealer().open(fresh)).toBe('fresh');
+    expect((await sealer().open(fresh))?.payload).toBe('fresh');
   });
 });

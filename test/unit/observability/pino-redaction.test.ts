@@ -32,3 +32,15 @@ describe('pino redaction (the second line of defence)', () => {
     expect(lines[0]).toMatchObject({ requestId: 'r1', clientId: 'app', headers: { 'user-agent': 'curl' }, reason: 'token_expired' });
   });
 });
+
+describe('pino errors', () => {
+  it('logs an Error as its type, message, code and stack, under any key', () => {
+    const { lines, logger } = capture();
+    const error = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' });
+    logger.error({ event: 'request.failed', err: error, cause: new TypeError('bad') });
+    expect(lines[0]).toMatchObject({
+      err: { type: 'Error', message: 'connect ECONNREFUSED 127.0.0.1:6379', code: 'ECONNREFUSED', stack: expect.stringContaining('Error: connect') },
+      cause: { type: 'TypeError', message: 'bad' },
+    });
+  });
+});

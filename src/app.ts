@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { OAuthError } from './oidc/errors.ts';
@@ -35,13 +35,19 @@ export function createApp(deps: BridgeDeps): Hono<BridgeEnv> {
       'request',
     );
   });
-  const limitBody = bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: (c) => renderError(c, new OAuthError('invalid_request', 'request body too large', { status: 413, reason: 'parameter_too_long' }), 'back'),
+  const tooLarge = (c: Context<BridgeEnv>) =>
+    renderError(c, new OAuthError('invalid_request', 'request body too large', { status: 413, reason: 'parameter_too_long' }), 'back');
+  const limitBody = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge });
+  // bodyLimit asks for `c.req.raw.body` first, which makes @hono/node-server build a full Request (a visible share of
+  // the JWT endpoint's CPU) and then read the form through a web stream instead of straight from the socket. So: GET
+  // and HEAD carry no body the bridge reads; a declared Content-Length is checked as bodyLimit would; only a chunked
+  // body, whose size is known once read, goes through bodyLimit itself.
+  app.use(async (c, next) => {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+    const length = c.req.header('content-length');
+    if (length === undefined || c.req.header('transfer-encoding') !== undefined) return limitBody(c, next);
+    return Number.parseInt(length, 10) > MAX_BODY_BYTES ? tooLarge(c) : next();
   });
-  // GET and HEAD carry no body the bridge reads; asking for one (as bodyLimit does) makes @hono/node-server build a
-  // full Request on every page and redirect, which was a visible share of the JWT endpoint's CPU.
-  app.use((c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
 
   registerRoutes(app, services);
 

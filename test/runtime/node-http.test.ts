@@ -87,6 +87,21 @@ describe('keep-alive', () => {
     }
   });
 
+  it('a chunked body (no Content-Length) is capped too, and a small chunked form is read', async () => {
+    const chunked = (text: string) =>
+      (async function* () {
+        for (let i = 0; i < text.length; i += 8192) yield Buffer.from(text.slice(i, i + 8192));
+      })();
+    const post = (body: string) =>
+      request(`${base}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: chunked(body) });
+    const tooLarge = await post(`grant_type=authorization_code&code=${'a'.repeat(100 * 1024)}`);
+    expect(tooLarge.statusCode).toBe(413);
+    expect(await tooLarge.body.json()).toMatchObject({ error: 'invalid_request', error_description: 'request body too large' });
+    const small = await post(`grant_type=authorization_code&code=unknown&redirect_uri=${encodeURIComponent(REDIRECT)}&client_id=app&client_secret=${SECRET}`);
+    expect(small.statusCode).toBe(400);
+    expect(await small.body.json()).toMatchObject({ error: 'invalid_grant' });
+  });
+
   it('oversized headers get 431 with the connection closed, and the next pooled request succeeds', async () => {
     const agent = new Agent({ keepAliveTimeout: 30_000, connections: 1 });
     try {

@@ -3,6 +3,7 @@
  * draining, a client that aborts its body, slow and piled-up connections. A real server, real sockets, undici.
  */
 import { connect, type Socket } from 'node:net';
+import { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/parse.ts';
@@ -89,9 +90,11 @@ describe('keep-alive', () => {
 
   it('a chunked body (no Content-Length) is capped too, and a small chunked form is read', async () => {
     const chunked = (text: string) =>
-      (async function* () {
-        for (let i = 0; i < text.length; i += 8192) yield Buffer.from(text.slice(i, i + 8192));
-      })();
+      Readable.from(
+        (function* () {
+          for (let i = 0; i < text.length; i += 8192) yield Buffer.from(text.slice(i, i + 8192));
+        })(),
+      );
     const post = (body: string) =>
       request(`${base}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: chunked(body) });
     const tooLarge = await post(`grant_type=authorization_code&code=${'a'.repeat(100 * 1024)}`);

@@ -56,11 +56,14 @@ export function createUserDirectory(deps: { store: Store; clock: Clock; logger: 
     return { stored: await read(id), created: false as const };
   }
 
-  /** Read-modify-write by compare-and-swap, so a concurrent change (e.g. a disable) is never overwritten. */
-  async function update(id: string, mutate: (user: User) => User | null): Promise<UpdateOutcome> {
+  /**
+   * Read-modify-write by compare-and-swap, so a concurrent change (e.g. a disable) is never overwritten. `known`: a
+   * version just read, used for the first attempt instead of reading again (a stale one only loses the swap).
+   */
+  async function update(id: string, mutate: (user: User) => User | null, known?: Stored): Promise<UpdateOutcome> {
     let latest: User | undefined;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const current = await read(id);
+      const current = attempt === 0 && known ? known : await read(id);
       if (current === null) return { status: 'missing' };
       latest = current.user;
       const next = mutate(current.user);
@@ -98,19 +101,23 @@ export function createUserDirectory(deps: { store: Store; clock: Clock; logger: 
 
       let user = stored.user;
       if (!registered && !user.disabled) {
-        const outcome = await update(user.id, (current) => {
-          if (current.disabled) return null;
-          const profileChanged = autoUpdate && canonicalJson(current.profile) !== canonicalJson(profile);
-          // Keep `identities` in step with the links, so delete() can find every link of the user.
-          const linkMissing = !current.identities.some((i) => i.idp === idp && i.sub === sub);
-          if (!profileChanged && !linkMissing) return null;
-          return {
-            ...current,
-            profile: profileChanged ? profile : current.profile,
-            identities: linkMissing ? [...current.identities, { idp, sub }] : current.identities,
-            updatedAt: clock.now(),
-          };
-        });
+        const outcome = await update(
+          user.id,
+          (current) => {
+            if (current.disabled) return null;
+            const profileChanged = autoUpdate && canonicalJson(current.profile) !== canonicalJson(profile);
+            // Keep `identities` in step with the links, so delete() can find every link of the user.
+            const linkMissing = !current.identities.some((i) => i.idp === idp && i.sub === sub);
+            if (!profileChanged && !linkMissing) return null;
+            return {
+              ...current,
+              profile: profileChanged ? profile : current.profile,
+              identities: linkMissing ? [...current.identities, { idp, sub }] : current.identities,
+              updatedAt: clock.now(),
+            };
+          },
+          stored,
+        );
         if (outcome.status === 'missing') return { status: 'not_registered' }; // deleted concurrently
         if (outcome.status === 'conflict') {
           log.warn({ event: 'user.update_conflict', userId: user.id }, 'profile update lost repeated races');

@@ -113,6 +113,29 @@ describe.each(Object.keys(backends))('user directory (%s)', (backendName) => {
     expect(await directory.get(first.user.id)).toMatchObject({ profile: { name: 'Erin B.' } });
   });
 
+  it('a returning user with an unchanged profile costs two reads (link, record) and no write', async () => {
+    const first = await login('hana');
+    if (first.status !== 'ok') throw new Error('unreachable');
+    const [store] = backend.stores;
+    const calls: string[] = [];
+    const counting = new Proxy(store, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver);
+        return typeof value === 'function' ? (...args: unknown[]) => (calls.push(String(name)), value.apply(target, args)) : value;
+      },
+    });
+    const again = await directoryOn(counting).resolve({
+      idp: 'corp',
+      sub: 'hana',
+      profile: { email: 'hana@example.com' },
+      autoRegister: true,
+      autoUpdate: true,
+    });
+    expect(again).toMatchObject({ status: 'ok', registered: false, user: { id: first.user.id } });
+    // Before the fix the record was read a second time by the update step.
+    expect(calls).toEqual(['get', 'get']);
+  });
+
   it('a profile update racing with a disable never undoes the disable', async () => {
     const first = await login('ivan', { profile: { name: 'Ivan' } });
     if (first.status !== 'ok') throw new Error('unreachable');

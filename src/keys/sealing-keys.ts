@@ -52,6 +52,7 @@ export function createSealer(input: { store: Store; clock: Clock; retainMs: numb
     let key = imported.get(k.k);
     if (!key) {
       key = crypto.subtle.importKey('raw', base64url.decode(k.k) as Uint8Array<ArrayBuffer>, 'AES-GCM', false, ['encrypt', 'decrypt']);
+      key.catch(() => imported.delete(k.k)); // a failed import is tried again next time, not remembered
       imported.set(k.k, key);
     }
     return key;

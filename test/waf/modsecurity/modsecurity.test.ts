@@ -214,6 +214,48 @@ describe.skipIf(!hasModSecurity)('without the exclusion set, PL2-PL4 block login
   });
 });
 
+describe.skipIf(!hasModSecurity)('a word that reads as an SQL operator in a random base64url value (942120)', () => {
+  // Seen once in CI among random PKCE challenges: `xOR--…` (xor between word boundaries), rule 942120 at PL2.
+  const values = { state: 'xor-Ab12cd34', nonce: 'abc-isnull', code_challenge: 'xOR--wKQmh4jEdUSxcjkclzX5_Ef25H5XyVsk01_os0' };
+  const authorize = (origin: string) =>
+    `${origin}/authorize?${new URLSearchParams({ client_id: SPA.clientId, response_type: 'code', redirect_uri: SPA.redirectUri, scope: `openid ${IDP_SCOPE}`, code_challenge_method: 'S256', ...values })}`;
+  const verifierBody = new URLSearchParams({
+    grant_type: 'authorization_code',
+    code: 'unknown',
+    redirect_uri: SPA.redirectUri,
+    client_id: SPA.clientId,
+    code_verifier: `${'a'.repeat(40)}-rlike-${'b'.repeat(10)}`,
+  });
+
+  it('is flagged by 942120 without the exclusion set, and passes with it (PL2 and PL4)', async () => {
+    for (const [level, exclusions] of [
+      [2, false],
+      [2, true],
+      [4, true],
+    ] as const) {
+      const wafs = await startWafs(level, exclusions);
+      try {
+        const started = await fetch(authorize(wafs.origin.originUrl!), { redirect: 'manual' });
+        const token = await fetch(`${wafs.origin.originUrl}/token`, {
+          method: 'POST',
+          body: verifierBody,
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        });
+        const hits = wafs.origin.hits().map((h) => [h.id, h.data.match(/ARGS:\w+/)?.[0]]);
+        if (exclusions) {
+          expect([started.status, token.status], JSON.stringify(hits)).toEqual([302, 400]);
+          expect(hits).toEqual([]);
+        } else {
+          expect([started.status, token.status]).toEqual([403, 403]);
+          for (const field of ['state', 'nonce', 'code_challenge', 'code_verifier']) expect(hits).toContainEqual(['942120', `ARGS:${field}`]);
+        }
+      } finally {
+        await wafs.stop();
+      }
+    }
+  }, 120_000);
+});
+
 describe.skipIf(!hasModSecurity)('PL4 with the exclusion set: generated values and holes', () => {
   let wafs: Awaited<ReturnType<typeof startWafs>>;
   beforeAll(async () => {

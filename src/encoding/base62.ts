@@ -16,8 +16,6 @@ const DIGIT = new Int8Array(128).fill(-1);
 for (let i = 0; i < ALPHABET.length; i++) DIGIT[ALPHABET.charCodeAt(i)] = i;
 const TWO_32 = 2 ** 32;
 
-export const BASE62_PATTERN = /^[0-9A-Za-z]*$/;
-
 /*
  * A block is a number below 2^64, held as two 32-bit halves (hi, lo) so that all arithmetic stays exact in doubles:
  * dividing by 62 goes half by half (the remainder of hi, times 2^32, plus lo is below 62 · 2^32 < 2^53), and so does

@@ -12,8 +12,3 @@ export interface BridgeMetrics {
   /** One call on the store port (storage/metered.ts). */
   storeCall(operation: string, ok: boolean, seconds: number): void;
 }
-
-export const noopMetrics: BridgeMetrics = {
-  event() {},
-  storeCall() {},
-};

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { STORE_COMMAND_TIMEOUT_SECONDS } from '../config/server-limits.ts';
 
 /**
  * Builds the ioredis client for a Redis topology from `store:` (README "Scaling out"): standalone (`url`), Cluster
@@ -20,7 +21,7 @@ import { Cluster, Redis, type RedisOptions } from 'ioredis';
  */
 export const REQUEST_PATH_REDIS_OPTIONS: RedisOptions = {
   maxRetriesPerRequest: 1,
-  commandTimeout: 2_000,
+  commandTimeout: STORE_COMMAND_TIMEOUT_SECONDS * 1000,
   connectTimeout: 5_000,
   autoResendUnfulfilledCommands: false,
   retryStrategy: (times) => Math.min(50 * 2 ** (times - 1), 1_000),

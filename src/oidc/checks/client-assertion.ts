@@ -1,5 +1,6 @@
 import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { CLIENT_ASSERTION_ALGORITHMS } from '../../config/client-auth.ts';
+import { CLIENT_JWKS_TIMEOUT_SECONDS } from '../../config/server-limits.ts';
 import type { ClientConfig } from '../../config/schema.ts';
 import { sha256 } from '../../crypto.ts';
 import { OAuthError, invalidRequest } from '../errors.ts';
@@ -13,7 +14,7 @@ export const MAX_ASSERTION_LIFETIME_S = 300;
 const CLOCK_TOLERANCE_S = 30;
 const MAX_JTI_LENGTH = 256;
 /** jwksUri fetches: bounded, cached, and not repeated faster than the cooldown (DESIGN §4's key-source rules). */
-const REMOTE_KEYS = { timeoutDuration: 5000, cooldownDuration: 30_000, cacheMaxAge: 600_000 };
+const REMOTE_KEYS = { timeoutDuration: CLIENT_JWKS_TIMEOUT_SECONDS * 1000, cooldownDuration: 30_000, cacheMaxAge: 600_000 };
 
 const refused = (reason: Reason, detail: string) => new OAuthError('invalid_client', 'client authentication failed', { reason, detail });
 

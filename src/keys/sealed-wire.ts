@@ -18,38 +18,68 @@ const WIRE = /^j[0-9A-Za-z]+$/;
 /** A compact JWE with an empty encrypted key (`dir`), as jose produces it: how values were sent before base62. */
 const COMPACT_DIR = /^[A-Za-z0-9_-]+\.\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
-export function toWire(compact: string): string {
-  const [header, key, iv, ciphertext, tag] = compact.split('.') as [string, string, string, string, string];
-  if (key !== '') throw new Error('only dir JWEs are sealed');
-  const parts = [base64url.decode(header), base64url.decode(iv), base64url.decode(tag), base64url.decode(ciphertext)] as const;
-  const packed = new Uint8Array(2 + parts.reduce((sum, part) => sum + part.length, 0));
-  packed[0] = parts[0].length >> 8;
-  packed[1] = parts[0].length & 0xff;
+/** The parts of a sealed value (a compact `dir` JWE), decoded. */
+export interface WireParts {
+  /** The protected header as the JWE encodes it (base64url of its JSON): the AES-GCM additional data. */
+  encodedHeader: string;
+  iv: Uint8Array;
+  tag: Uint8Array;
+  ciphertext: Uint8Array;
+}
+
+export interface WireValue extends WireParts {
+  /** Its readable (authenticated, not encrypted) protected header. Not verified. */
+  header: Record<string, unknown>;
+  /** The compact JWE (built when asked for). */
+  readonly compact: string;
+}
+
+/** The wire form of a sealed value from its parts; `headerBytes` is the protected header's JSON, if already at hand. */
+export function packWire(parts: WireParts, headerBytes: Uint8Array = base64url.decode(parts.encodedHeader)): string {
+  const packed = new Uint8Array(2 + headerBytes.length + IV_BYTES + TAG_BYTES + parts.ciphertext.length);
+  packed[0] = headerBytes.length >> 8;
+  packed[1] = headerBytes.length & 0xff;
   let offset = 2;
-  for (const part of parts) {
+  for (const part of [headerBytes, parts.iv, parts.tag, parts.ciphertext]) {
     packed.set(part, offset);
     offset += part.length;
   }
   return PREFIX + encodeBase62(packed);
 }
 
-export interface WireValue {
-  /** The compact JWE. */
-  compact: string;
-  /** Its readable (authenticated, not encrypted) protected header. Not verified. */
-  header: Record<string, unknown>;
+export function toWire(compact: string): string {
+  const [header, key, iv, ciphertext, tag] = compact.split('.') as [string, string, string, string, string];
+  if (key !== '') throw new Error('only dir JWEs are sealed');
+  return packWire({ encodedHeader: header, iv: base64url.decode(iv), tag: base64url.decode(tag), ciphertext: base64url.decode(ciphertext) });
+}
+
+function wireValue(parts: WireParts, header: Record<string, unknown>): WireValue {
+  const { encodedHeader, iv, tag, ciphertext } = parts;
+  return {
+    ...parts,
+    header,
+    get compact() {
+      return `${encodedHeader}..${base64url.encode(iv)}.${base64url.encode(ciphertext)}.${base64url.encode(tag)}`;
+    },
+  };
 }
 
 /**
- * A wire value decoded once: the compact JWE and its readable header; undefined when it is neither a wire value nor a
- * compact `dir` JWE. A compact JWE as such is accepted too: values sealed before the base62 wire format (an auth
- * request in flight during the upgrade lives at most its TTL).
+ * A wire value decoded once: its parts and readable header; undefined when it is neither a wire value nor a compact
+ * `dir` JWE. A compact JWE as such is accepted too: values sealed before the base62 wire format (an auth request in
+ * flight during the upgrade lives at most its TTL).
  */
 export function readWire(wire: string): WireValue | undefined {
   if (COMPACT_DIR.test(wire)) {
-    const encoded = wire.slice(0, wire.indexOf('.'));
-    const header = parseHeader(() => base64url.decode(encoded));
-    return header && { compact: wire, header };
+    const [encodedHeader, , iv, ciphertext, tag] = wire.split('.') as [string, string, string, string, string];
+    const header = parseHeader(() => base64url.decode(encodedHeader));
+    if (!header) return undefined;
+    try {
+      const value = wireValue({ encodedHeader, iv: base64url.decode(iv), tag: base64url.decode(tag), ciphertext: base64url.decode(ciphertext) }, header);
+      return value.iv.length === IV_BYTES && value.tag.length === TAG_BYTES ? value : undefined;
+    } catch {
+      return undefined;
+    }
   }
   if (!WIRE.test(wire)) return undefined;
   const packed = decodeBase62(wire.slice(PREFIX.length));
@@ -59,10 +89,16 @@ export function readWire(wire: string): WireValue | undefined {
   const tagStart = ivStart + IV_BYTES;
   const ciphertextStart = tagStart + TAG_BYTES;
   if (headerLength === 0 || packed.length <= ciphertextStart) return undefined;
-  const header = parseHeader(() => packed.subarray(2, ivStart));
+  const headerBytes = packed.subarray(2, ivStart);
+  const header = parseHeader(() => headerBytes);
   if (!header) return undefined;
-  const part = (from: number, to?: number) => base64url.encode(packed.subarray(from, to));
-  return { compact: `${part(2, ivStart)}..${part(ivStart, tagStart)}.${part(ciphertextStart)}.${part(tagStart, ciphertextStart)}`, header };
+  const parts = {
+    encodedHeader: base64url.encode(headerBytes),
+    iv: packed.subarray(ivStart, tagStart),
+    tag: packed.subarray(tagStart, ciphertextStart),
+    ciphertext: packed.subarray(ciphertextStart),
+  };
+  return wireValue(parts, header);
 }
 
 const utf8 = new TextDecoder();

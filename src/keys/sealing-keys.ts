@@ -1,14 +1,17 @@
 import { base64url, CompactEncrypt, compactDecrypt } from 'jose';
 import type { Clock } from '../clock.ts';
-import { randomBytes, randomToken } from '../crypto.ts';
+import { nodeAesGcm, randomBytes, randomToken, type AesGcm, type AesGcmKey } from '../crypto.ts';
 import type { Store } from '../storage/port.ts';
-import { readWire, toWire } from './sealed-wire.ts';
+import { packWire, readWire, toWire, type WireValue } from './sealed-wire.ts';
 
 const STORE_KEY = 'sealing-keys';
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** An unknown kid makes an instance re-read the key set, at most this often (it may be a forgery). */
 const RELOAD_COOLDOWN_MS = 10_000;
 const utf8 = new TextDecoder();
+const utf8Encoder = new TextEncoder();
+/** What every sealed value's protected header starts with; `visible` fields and the kid follow. */
+const ALG = { alg: 'dir', enc: 'A256GCM' } as const;
 
 interface StoredKey {
   kid: string;
@@ -42,10 +45,18 @@ export interface Opened {
  * instance seals and opens with the same keys; it rotates by itself: a new key every `rotateAfterMs`, and a retired
  * key still opens what it sealed for `retainMs` more (at least the auth request lifetime).
  */
-export function createSealer(input: { store: Store; clock: Clock; retainMs: number; rotateAfterMs?: number }): Sealer {
+export function createSealer(input: {
+  store: Store;
+  clock: Clock;
+  retainMs: number;
+  rotateAfterMs?: number;
+  /** Node's AES-GCM (the default on Node), or null for jose and Web Crypto (Workers; tests compare the two). */
+  aesGcm?: AesGcm | null;
+}): Sealer {
   const { store, clock } = input;
+  const aesGcm = input.aesGcm === undefined ? nodeAesGcm : (input.aesGcm ?? undefined);
   const rotateAfterMs = input.rotateAfterMs ?? DAY_MS;
-  let cached: { keys: { kid: string; key: CryptoKey; createdAt: number }[]; checkedAt: number } | undefined;
+  let cached: { keys: { kid: string; key: CryptoKey; nodeKey: AesGcmKey | undefined; createdAt: number }[]; checkedAt: number } | undefined;
   /** Imported once per key (an importKey per seal and open was a Web Crypto round trip on every login step). */
   const imported = new Map<string, Promise<CryptoKey>>();
   const importKey = (k: StoredKey) => {
@@ -77,7 +88,9 @@ export function createSealer(input: { store: Store; clock: Clock; retainMs: numb
   }
 
   async function toCache(keys: StoredKey[], now: number) {
-    const entries = await Promise.all(keys.map(async (k) => ({ kid: k.kid, key: await importKey(k), createdAt: k.createdAt })));
+    const entries = await Promise.all(
+      keys.map(async (k) => ({ kid: k.kid, key: await importKey(k), nodeKey: aesGcm?.importKey(base64url.decode(k.k)), createdAt: k.createdAt })),
+    );
     for (const k of imported.keys()) if (!keys.some((stored) => stored.k === k)) imported.delete(k); // retired keys
     cached = { keys: entries, checkedAt: now };
     return cached;
@@ -96,11 +109,18 @@ export function createSealer(input: { store: Store; clock: Clock; retainMs: numb
 
   return {
     async seal(payload, visible = {}) {
-      const { kid, key } = (await keys()).keys[0]!;
-      const compact = await new CompactEncrypt(new TextEncoder().encode(payload))
-        .setProtectedHeader({ ...visible, alg: 'dir', enc: 'A256GCM', kid })
-        .encrypt(key);
-      return toWire(compact);
+      const { kid, key, nodeKey } = (await keys()).keys[0]!;
+      const header = { ...visible, ...ALG, kid };
+      if (!aesGcm || !nodeKey) {
+        const compact = await new CompactEncrypt(utf8Encoder.encode(payload)).setProtectedHeader(header).encrypt(key);
+        return toWire(compact);
+      }
+      // The compact JWE jose would write (RFC 7516 §5.1): the additional data is the encoded protected header.
+      const headerBytes = utf8Encoder.encode(JSON.stringify(header));
+      const encodedHeader = base64url.encode(headerBytes);
+      const iv = randomBytes(12);
+      const { ciphertext, tag } = aesGcm.encrypt(nodeKey, iv, utf8Encoder.encode(encodedHeader), utf8Encoder.encode(payload));
+      return packWire({ encodedHeader, iv, tag, ciphertext }, headerBytes);
     },
 
     async open(sealed) {
@@ -110,12 +130,23 @@ export function createSealer(input: { store: Store; clock: Clock; retainMs: numb
       let entry = (await keys()).keys.find((k) => k.kid === kid);
       entry ??= (await keys(true)).keys.find((k) => k.kid === kid);
       if (!entry) return null;
-      try {
-        const { plaintext } = await compactDecrypt(wire.compact, entry.key, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
-        return { payload: utf8.decode(plaintext), header: wire.header };
-      } catch {
-        return null;
-      }
+      const plaintext = aesGcm && entry.nodeKey ? openWithNode(aesGcm, wire, entry.nodeKey) : await openWithJose(wire, entry.key);
+      return plaintext ? { payload: utf8.decode(plaintext), header: wire.header } : null;
     },
   };
+}
+
+/** What jose checks of a `dir` JWE's header before it decrypts (RFC 7516 §5.2): its algorithms, nothing it cannot honour. */
+function openWithNode(aesGcm: AesGcm, wire: WireValue, key: AesGcmKey): Uint8Array | undefined {
+  const { header } = wire;
+  if (header.alg !== ALG.alg || header.enc !== ALG.enc || 'zip' in header || 'crit' in header) return undefined;
+  return aesGcm.decrypt(key, wire.iv, utf8Encoder.encode(wire.encodedHeader), wire.ciphertext, wire.tag);
+}
+
+async function openWithJose(wire: WireValue, key: CryptoKey): Promise<Uint8Array | undefined> {
+  try {
+    return (await compactDecrypt(wire.compact, key, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] })).plaintext;
+  } catch {
+    return undefined;
+  }
 }

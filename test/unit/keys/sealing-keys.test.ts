@@ -2,8 +2,10 @@
  * The sealing keys behind the authRequestID (src/keys/sealing-keys.ts): authenticated encryption, shared by every
  * instance on one store, rotating by themselves, with a retired key still opening what it sealed for a while.
  */
+import { createCipheriv } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../../../src/clock.ts';
+import { nodeAesGcm } from '../../../src/crypto.ts';
 import { fromWire, toWire, visibleHeader } from '../../../src/keys/sealed-wire.ts';
 import { createSealer } from '../../../src/keys/sealing-keys.ts';
 import { createMemoryStore } from '../../../src/storage/memory.ts';
@@ -14,7 +16,13 @@ const RETAIN = 10 * 60 * 1000;
 function setup() {
   const clock = createManualClock(Date.UTC(2026, 11, 1));
   const store = createMemoryStore({ clock });
-  return { clock, store, sealer: () => createSealer({ store, clock, retainMs: RETAIN }) };
+  return {
+    clock,
+    store,
+    sealer: () => createSealer({ store, clock, retainMs: RETAIN }),
+    /** jose on Web Crypto, as on Workers. */
+    joseSealer: () => createSealer({ store, clock, retainMs: RETAIN, aesGcm: null }),
+  };
 }
 
 describe('createSealer', () => {
@@ -72,6 +80,45 @@ describe('createSealer', () => {
       expect(await s.open(malformed), malformed).toBeNull();
     }
     expect(await setup().sealer().open(sealed)).toBeNull(); // another store: other keys
+  });
+
+  it('seals and opens with Node AES-GCM on Node and the same JWE jose writes and reads (Workers)', async () => {
+    expect(nodeAesGcm, 'Node is the default').toBeDefined();
+    const { sealer, joseSealer } = setup();
+    const [node, jose] = [sealer(), joseSealer()];
+    for (const payload of ['{"state":"ü ✓ 漢字"}', 'x', 'x'.repeat(5000)]) {
+      expect((await jose.open(await node.seal(payload, { jti: 'n' })))?.payload, 'Node sealed, jose opens').toBe(payload);
+      expect((await node.open(await jose.seal(payload, { jti: 'j' })))?.payload, 'jose sealed, Node opens').toBe(payload);
+      expect((await node.open(fromWire(await jose.seal(payload))!))?.payload, 'compact form').toBe(payload);
+    }
+    const header = visibleHeader(await node.seal('p', { jti: 'abc' }));
+    expect(Object.keys(header!), 'the header jose writes, in its order').toEqual(Object.keys(visibleHeader(await jose.seal('p', { jti: 'abc' }))!));
+  });
+
+  it('refuses a value whose authenticated header names other algorithms or a compression, as jose would', async () => {
+    const { store, sealer, joseSealer } = setup();
+    const s = sealer();
+    const kid = visibleHeader(await s.seal('warm'))!.kid as string;
+    const { k } = (JSON.parse((await store.get('sealing-keys'))!) as { k: string }[])[0]!;
+    // Sealed with the real key, so only the header check can refuse it.
+    const sealWith = (header: Record<string, unknown>) => {
+      const encoded = Buffer.from(JSON.stringify({ ...header, kid })).toString('base64url');
+      const iv = Buffer.alloc(12, 7);
+      const cipher = createCipheriv('aes-256-gcm', Buffer.from(k, 'base64url'), iv).setAAD(Buffer.from(encoded));
+      const ciphertext = Buffer.concat([cipher.update('payload'), cipher.final()]);
+      return toWire(`${encoded}..${iv.toString('base64url')}.${ciphertext.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}`);
+    };
+    expect((await s.open(sealWith({ alg: 'dir', enc: 'A256GCM' })))?.payload, 'the control').toBe('payload');
+    for (const header of [
+      { alg: 'dir', enc: 'A256GCM', zip: 'DEF' },
+      { alg: 'dir', enc: 'A256GCM', crit: ['exp'], exp: 1 },
+      { alg: 'A256KW', enc: 'A256GCM' },
+      { alg: 'dir', enc: 'A128GCM' },
+      { enc: 'A256GCM' },
+    ]) {
+      expect(await s.open(sealWith(header)), JSON.stringify(header)).toBeNull();
+      expect(await joseSealer().open(sealWith(header)), `jose: ${JSON.stringify(header)}`).toBeNull();
+    }
   });
 
   it('two instances on one store share the keys', async () => {

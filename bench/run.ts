@@ -10,7 +10,7 @@ import { generateTestKey } from '../test/helpers/legacy-issuer.ts';
 import { compareFiles } from './lib/compare.ts';
 import { measureCrypto } from './lib/crypto.ts';
 import { authorizeStep, callbackStep, jwtStep, peerCodeSteps, tokenStep, type BenchClient } from './lib/flows.ts';
-import { load, Samples, type LoadResult } from './lib/load.ts';
+import { load, pacedLoad, Samples, type LoadResult } from './lib/load.ts';
 import { startBridge, startPeer, type Proc } from './lib/procs.ts';
 import { deletePrefix, redisBytesByKind } from './lib/redis-memory.ts';
 import { renderMarkdown, type BenchResult } from './lib/report.ts';
@@ -21,6 +21,8 @@ import { renderMarkdown, type BenchResult } from './lib/report.ts';
 //   --micro            the in-process tinybench suites (bench/micro.ts)
 //   --cpu-prof DIR     write V8 CPU profiles of the memory-store bridge into DIR
 //   --only a,b         sections: crypto, hono, jwt, token, login, zitadel, peer, redis, workers, algs, memory
+// Environment: BENCH_CONNECTIONS (16), BENCH_NODE_ARGS (more node flags for the bridges, e.g. --trace-gc),
+// BENCH_KEEP_DIR=1 (keep the temporary folder with the configs and the bridges' logs), REDIS_URL.
 const args = process.argv.slice(2);
 if (args[0] === '--compare') {
   await compareFiles(args[1]!, args[2]!);
@@ -49,7 +51,8 @@ const prefixes: string[] = [];
 const cleanup = async () => {
   await Promise.all(procs.map((p) => p.stop().catch(() => undefined)));
   for (const prefix of prefixes) await deletePrefix(REDIS_URL, prefix).catch(() => undefined);
-  await rm(dir, { recursive: true, force: true });
+  if (process.env.BENCH_KEEP_DIR) log(`kept ${dir} (configs and bridge logs)`);
+  else await rm(dir, { recursive: true, force: true });
 };
 process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
 
@@ -203,19 +206,15 @@ try {
     });
     return pool;
   };
-  const jwtRun = (url: string, pool: string[], overallRate?: number) =>
-    load({
-      url,
-      connections: CONNECTIONS,
-      amount: pool.length,
-      ...(overallRate && { overallRate }),
-      steps: [
-        jwtStep(() => {
-          const id = pool.pop();
-          return id ? { authRequestId: id, token: nextToken() } : undefined;
-        }),
-      ],
+  const poolJwtStep = (pool: string[]) =>
+    jwtStep(() => {
+      const id = pool.pop();
+      return id ? { authRequestId: id, token: nextToken() } : undefined;
     });
+  const jwtRun = (url: string, pool: string[]) => load({ url, connections: CONNECTIONS, amount: pool.length, steps: [poolJwtStep(pool)] });
+  // Half the maximum rate, evenly paced (an open loop): what a p99 "at half its maximum rate" means.
+  const jwtPacedRun = (url: string, pool: string[], rate: number) =>
+    pacedLoad({ url, rate, connections: CONNECTIONS, amount: pool.length, step: poolJwtStep(pool) });
   const tokenRun = (url: string, pool: string[], c = client, path = '/token') =>
     load({ url, connections: CONNECTIONS, amount: pool.length, steps: [tokenStep(c, () => pool.pop(), path)] });
   const loginRun = async (name: string, proc: Proc & { url: string }) => {
@@ -266,7 +265,7 @@ try {
       const pool = await authRequestPool(bridge.url, POOL);
       const jwt = await run('jwt', () => jwtRun(bridge.url, pool), bridge);
       const half = await authRequestPool(bridge.url, Math.round(POOL / 2));
-      await run('jwtHalfRate', () => jwtRun(bridge.url, half, Math.round(jwt.rate / 2)), bridge);
+      await run('jwtHalfRate', () => jwtPacedRun(bridge.url, half, jwt.rate / 2), bridge);
     }
     if (want('token') || want('peer')) {
       const pool = await codePool(bridge.url, POOL);

@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { Agent, request } from 'node:http';
 
 export interface LoadResult {
   /** Completed requests per second (or sequences per second for multi-step runs, see `perSequence`). */
@@ -117,4 +118,104 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     errors: badResponses + result.errors + result.timeouts,
     durationS,
   };
+}
+
+export interface PacedOptions {
+  url: string;
+  /** Requests per second, sent at even intervals whatever the answers do (an open loop). */
+  rate: number;
+  amount: number;
+  /** Keep-alive connections at most (requests wait for a free one: that wait counts as latency). */
+  connections: number;
+  step: Step;
+  /** A cheap GET that opens the connections before the clock starts (default /healthz). */
+  warmPath?: string;
+}
+
+/**
+ * Requests at a steady rate, each timed from the moment it was due to be sent: the latency a caller arriving at that
+ * rate sees, queueing included. autocannon cannot do this: its rate cap lets each connection send its quota for the
+ * second at full speed, then idle (a burst at the full rate), and with a cap it adds "coordinated omission" samples
+ * assuming 1 ms between requests; both inflate p99 at a partial rate.
+ */
+export async function pacedLoad(options: PacedOptions): Promise<LoadResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: options.connections });
+  const base = new URL(options.url);
+  const latencies: number[] = [];
+  const debug: [number, number][] = [];
+  let errors = 0;
+  // Warm connections, as a steady state has them (opening them inside the timed window put the first sends at 30-60 ms).
+  await Promise.all(
+    Array.from(
+      { length: options.connections },
+      () =>
+        new Promise<void>((resolve) => {
+          const req = request({ host: base.hostname, port: base.port, path: options.warmPath ?? '/healthz', agent }, (res) => res.resume().on('end', resolve));
+          req.on('error', () => resolve());
+          req.end();
+        }),
+    ),
+  );
+  const started = performance.now();
+  const interval = 1000 / options.rate;
+  const one = (due: number) =>
+    new Promise<void>((resolve) => {
+      const context: Record<string, unknown> = {};
+      const built = options.step.setup ? options.step.setup(context) : { path: options.step.path! };
+      if (!built) {
+        errors++;
+        return resolve();
+      }
+      const headers = { ...(options.step.headers ?? {}), ...(built.headers ?? {}) };
+      const req = request(
+        { host: base.hostname, port: base.port, path: built.path, method: built.method ?? options.step.method ?? 'GET', headers, agent },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            body += chunk;
+          });
+          res.on('end', () => {
+            latencies.push(performance.now() - due);
+            if (process.env.BENCH_DEBUG) debug.push([Math.round(due - started), performance.now() - due]);
+            const ok = options.step.onResponse
+              ? options.step.onResponse(res.statusCode ?? 0, res.headers as Record<string, string | string[]>, context, body)
+              : (res.statusCode ?? 500) < 400;
+            if (!ok) {
+              errors++;
+              if (process.env.BENCH_DEBUG && errors <= 3)
+                process.stderr.write(`paced: ${res.statusCode} ${JSON.stringify(res.headers)} ${body.slice(0, 200)}\n`);
+            }
+            resolve();
+          });
+        },
+      );
+      req.on('error', () => {
+        errors++;
+        resolve();
+      });
+      req.end(built.body ?? options.step.body);
+    });
+  const inFlight: Promise<void>[] = [];
+  let sent = 0;
+  while (sent < options.amount) {
+    const now = performance.now();
+    while (sent < options.amount && started + sent * interval <= now) inFlight.push(one(started + sent++ * interval));
+    await new Promise((r) => setTimeout(r, Math.max(0, started + sent * interval - performance.now())));
+  }
+  await Promise.all(inFlight);
+  const durationS = (performance.now() - started) / 1000;
+  agent.destroy();
+  if (process.env.BENCH_DEBUG)
+    process.stderr.write(
+      `slowest (due ms, latency ms): ${JSON.stringify(
+        debug
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 40)
+          .map(([d, l]) => [d, Math.round(l)]),
+      )}\n`,
+    );
+  latencies.sort((a, b) => a - b);
+  const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? Number.NaN;
+  return { rate: latencies.length / durationS, p50: at(50), p99: at(99), requests: latencies.length, errors, durationS };
 }

@@ -91,6 +91,8 @@ export interface BridgeOptions {
   /** Write a V8 CPU profile into this folder on exit. */
   cpuProfDir?: string;
   logLevel?: string;
+  /** More node flags (BENCH_NODE_ARGS, for experiments such as --trace-gc or V8 heap sizes). */
+  nodeArgs?: string[];
 }
 
 /** `jwt-idp-bridge serve` with a generated config; resolves once /healthz answers. */
@@ -121,7 +123,14 @@ export async function startBridge(options: BridgeOptions): Promise<Proc & { issu
   };
   const file = join(options.dir, `${options.name}.json`);
   await writeFile(file, JSON.stringify(config, null, 2));
-  const args = [...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []), BIN, 'serve', '--config', file];
+  const args = [
+    ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []),
+    ...(options.nodeArgs ?? process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+    BIN,
+    'serve',
+    '--config',
+    file,
+  ];
   // Logs go to a file, as a container's stdout would: written (pino at info), not read by the load generator.
   const logFile = join(options.dir, `${options.name}.log`);
   const child = spawn(process.execPath, args, { stdio: ['ignore', openSync(logFile, 'w'), 'inherit'] });

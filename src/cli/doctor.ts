@@ -117,7 +117,7 @@ async function checkStore(config: Config, add: Add): Promise<void> {
     return;
   }
   if (store.type !== 'redis') {
-    const adapter = createStore(store, { clock: systemClock, logger: silentLogger });
+    const adapter = await createStore(store, { clock: systemClock, logger: silentLogger });
     try {
       await adapter.ping();
       add({ name: 'store', status: 'ok', detail: `${store.type} reachable` });

@@ -26,7 +26,7 @@ export async function runUsersCommand(input: {
     return 2;
   }
   if (config.store.type === 'memory' && !input.json) out('note: store.type is memory — it holds only what this process created (nothing).');
-  const store = createStore(config.store, { clock: systemClock, logger });
+  const store = await createStore(config.store, { clock: systemClock, logger });
   const users = createUserDirectory({ store, clock: systemClock, logger });
   try {
     switch (action) {

@@ -62,7 +62,7 @@ export async function startNodeServer(options: {
   const clock = options.clock ?? systemClock;
   const observability = createNodeObservability(config, options.logger ?? createLogger(createPinoLogger, config));
   const logger = observability.logger;
-  const store = observability.meter(createStore(config.store, { clock, logger }));
+  const store = observability.meter(await createStore(config.store, { clock, logger }));
   let admin: AdminServer | undefined;
   try {
     const signingJwks = await readSigningJwks(config, options.configFile);

@@ -47,9 +47,9 @@ describe('store config for Workers', () => {
 
   it('on Node, createStore builds the upstash adapter and refuses durable-object with the reason', async () => {
     const deps = { clock: createManualClock(0), logger: silentLogger };
-    const upstash = createStore({ type: 'upstash', url: 'https://x.upstash.io', token: 't', keyPrefix: 'jib:' }, deps);
+    const upstash = await createStore({ type: 'upstash', url: 'https://x.upstash.io', token: 't', keyPrefix: 'jib:' }, deps);
     expect(typeof upstash.compareAndSwap).toBe('function');
     await upstash.close();
-    expect(() => createStore({ type: 'durable-object', keyPrefix: 'jib:' }, deps)).toThrow(/only when the bridge runs on Cloudflare Workers/);
+    await expect(createStore({ type: 'durable-object', keyPrefix: 'jib:' }, deps)).rejects.toThrow(/only when the bridge runs on Cloudflare Workers/);
   });
 });

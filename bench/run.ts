@@ -21,7 +21,8 @@ import { renderMarkdown, type BenchResult } from './lib/report.ts';
 //   --micro            the in-process tinybench suites (bench/micro.ts)
 //   --cpu-prof DIR     write V8 CPU profiles of the memory-store bridge into DIR
 //   --only a,b         sections: crypto, hono, jwt, token, login, zitadel, peer, redis, workers, algs, memory
-// Environment: BENCH_CONNECTIONS (16), BENCH_NODE_ARGS (more node flags for the bridges, e.g. --trace-gc),
+// Environment: BENCH_CONNECTIONS (16), BENCH_NODE_ARGS (node flags for the bridges instead of the shipped
+// --max-semi-space-size=16, e.g. "--trace-gc --max-semi-space-size=16"),
 // BENCH_KEEP_DIR=1 (keep the temporary folder with the configs and the bridges' logs), REDIS_URL.
 const args = process.argv.slice(2);
 if (args[0] === '--compare') {

@@ -6,6 +6,8 @@ import { freePort } from '../../test/helpers/ports.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 export const BIN = join(ROOT, 'bin/jwt-idp-bridge.js');
+/** The node flags the bridge ships with (`npm start`, the image's NODE_OPTIONS, the systemd unit; test/deploy checks they agree). */
+export const SHIPPED_NODE_ARGS = ['--max-semi-space-size=16'];
 
 export interface Proc {
   child: ChildProcess;
@@ -91,7 +93,7 @@ export interface BridgeOptions {
   /** Write a V8 CPU profile into this folder on exit. */
   cpuProfDir?: string;
   logLevel?: string;
-  /** More node flags (BENCH_NODE_ARGS, for experiments such as --trace-gc or V8 heap sizes). */
+  /** Node flags instead of the shipped ones (else BENCH_NODE_ARGS, for experiments such as --trace-gc, else SHIPPED_NODE_ARGS). */
   nodeArgs?: string[];
 }
 
@@ -125,7 +127,7 @@ export async function startBridge(options: BridgeOptions): Promise<Proc & { issu
   await writeFile(file, JSON.stringify(config, null, 2));
   const args = [
     ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []),
-    ...(options.nodeArgs ?? process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+    ...(options.nodeArgs ?? process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? SHIPPED_NODE_ARGS),
     BIN,
     'serve',
     '--config',

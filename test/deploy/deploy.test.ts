@@ -24,6 +24,7 @@ import { composeBridge } from '../../src/runtime/compose.ts';
 import { createMemoryStore } from '../../src/storage/memory.ts';
 import { minimalConfig } from '../helpers/config.ts';
 import { freePort } from '../helpers/ports.ts';
+import { SHIPPED_NODE_ARGS } from '../../bench/lib/procs.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const DEPLOY = join(ROOT, 'deploy');
@@ -386,6 +387,13 @@ describe('deploy/Dockerfile', () => {
     expect(user).toBeDefined();
     expect(['root', '0']).not.toContain(user);
     expect(finalStage.some((i) => i.keyword === 'ENV' && /\bNODE_ENV=production\b/.test(i.args))).toBe(true);
+    // The node flags the bridge ships with: the same in the image, the systemd unit, `npm start` and the bench.
+    const nodeOptions = finalStage.find((i) => i.keyword === 'ENV' && i.args.startsWith('NODE_OPTIONS='))?.args.slice('NODE_OPTIONS='.length);
+    expect(nodeOptions?.split(' ')).toEqual(SHIPPED_NODE_ARGS);
+    expect(read(join(DEPLOY, 'systemd/jwt-idp-bridge.service'))).toContain(`Environment=NODE_OPTIONS=${SHIPPED_NODE_ARGS.join(' ')}\n`);
+    expect((JSON.parse(read(join(DEPLOY, '../package.json'))) as { scripts: { start: string } }).scripts.start).toBe(
+      `node ${SHIPPED_NODE_ARGS.join(' ')} bin/jwt-idp-bridge.js serve`,
+    );
     expect(one(finalStage, 'EXPOSE').args.split(/\s+/)).toEqual([String(exampleConfig.server.port)]);
     expect(one(finalStage, 'STOPSIGNAL').args).toBe('SIGTERM');
   });

@@ -95,15 +95,15 @@ export const nodeAesGcm: AesGcm | undefined = nodeCrypto && {
   },
   decrypt(key, iv, aad, ciphertext, tag) {
     if (tag.length !== 16) return undefined; // GCM would accept a truncated tag
-    const decipher = nodeCrypto.createDecipheriv('aes-256-gcm', key, iv);
-    decipher.setAAD(aad);
-    decipher.setAuthTag(tag);
-    const head = decipher.update(ciphertext);
     try {
+      const decipher = nodeCrypto.createDecipheriv('aes-256-gcm', key, iv);
+      decipher.setAAD(aad);
+      decipher.setAuthTag(tag);
+      const head = decipher.update(ciphertext);
       const tail = decipher.final(); // throws when the tag does not match
       return tail.length === 0 ? head : concatBytes(head, tail);
     } catch {
-      return undefined;
+      return undefined; // also an IV or key of the wrong size: nothing opens
     }
   },
 };

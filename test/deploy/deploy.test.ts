@@ -453,7 +453,10 @@ describe('the image entrypoint, run with node (no Docker engine here)', () => {
     raw.signing = { keys: [{ file: keyFile }] };
     const configFile = join(dir, 'config.yaml');
     await writeFile(configFile, JSON.stringify(raw));
-    const env = Object.fromEntries(finalStage.filter((i) => i.keyword === 'ENV').map((i) => i.args.split('=') as [string, string]));
+    // ENV key=value, split at the first `=` (a value may hold more, e.g. NODE_OPTIONS=--flag=value).
+    const env = Object.fromEntries(
+      finalStage.filter((i) => i.keyword === 'ENV').map((i) => [i.args.slice(0, i.args.indexOf('=')), i.args.slice(i.args.indexOf('=') + 1)]),
+    );
     const args = [join(ROOT, entrypoint[1]!), ...cmd.map((a) => (a === imageConfigPath ? configFile : a))];
     child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env, ...ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
     exited = new Promise((done) => child.once('exit', (code, signal) => done({ code, signal })));

@@ -1,4 +1,4 @@
-import { base64url, CompactEncrypt, compactDecrypt } from 'jose';
+import { base64url, CompactEncrypt, compactDecrypt, type CompactJWEHeaderParameters } from 'jose';
 import type { Clock } from '../clock.ts';
 import { nodeAesGcm, randomBytes, randomToken, type AesGcm, type AesGcmKey } from '../crypto.ts';
 import type { Store } from '../storage/port.ts';
@@ -56,17 +56,23 @@ export function createSealer(input: {
   const { store, clock } = input;
   const aesGcm = input.aesGcm === undefined ? nodeAesGcm : (input.aesGcm ?? undefined);
   const rotateAfterMs = input.rotateAfterMs ?? DAY_MS;
-  let cached: { keys: { kid: string; key: CryptoKey; nodeKey: AesGcmKey | undefined; createdAt: number }[]; checkedAt: number } | undefined;
-  /** Imported once per key (an importKey per seal and open was a Web Crypto round trip on every login step). */
-  const imported = new Map<string, Promise<CryptoKey>>();
-  const importKey = (k: StoredKey) => {
-    let key = imported.get(k.k);
-    if (!key) {
-      key = crypto.subtle.importKey('raw', base64url.decode(k.k) as Uint8Array<ArrayBuffer>, 'AES-GCM', false, ['encrypt', 'decrypt']);
-      key.catch(() => imported.delete(k.k)); // a failed import is tried again next time, not remembered
-      imported.set(k.k, key);
+  let cached: { keys: { kid: string; cipher: KeyCipher; createdAt: number }[]; checkedAt: number } | undefined;
+  /**
+   * Prepared once per key (an importKey per seal and open was a Web Crypto round trip on every login step): Node's
+   * AES-GCM with a KeyObject, else jose with a CryptoKey.
+   */
+  const ciphers = new Map<string, Promise<KeyCipher>>();
+  const cipherFor = (k: StoredKey) => {
+    let cipher = ciphers.get(k.k);
+    if (!cipher) {
+      const raw = base64url.decode(k.k);
+      cipher = aesGcm
+        ? new Promise<KeyCipher>((prepared) => prepared(nodeCipher(aesGcm, aesGcm.importKey(raw))))
+        : crypto.subtle.importKey('raw', raw as Uint8Array<ArrayBuffer>, 'AES-GCM', false, ['encrypt', 'decrypt']).then(joseCipher);
+      cipher.catch(() => ciphers.delete(k.k)); // a failed import is tried again next time, not remembered
+      ciphers.set(k.k, cipher);
     }
-    return key;
+    return cipher;
   };
   let loading: Promise<NonNullable<typeof cached>> | undefined;
 
@@ -88,10 +94,8 @@ export function createSealer(input: {
   }
 
   async function toCache(keys: StoredKey[], now: number) {
-    const entries = await Promise.all(
-      keys.map(async (k) => ({ kid: k.kid, key: await importKey(k), nodeKey: aesGcm?.importKey(base64url.decode(k.k)), createdAt: k.createdAt })),
-    );
-    for (const k of imported.keys()) if (!keys.some((stored) => stored.k === k)) imported.delete(k); // retired keys
+    const entries = await Promise.all(keys.map(async (k) => ({ kid: k.kid, cipher: await cipherFor(k), createdAt: k.createdAt })));
+    for (const k of ciphers.keys()) if (!keys.some((stored) => stored.k === k)) ciphers.delete(k); // retired keys
     cached = { keys: entries, checkedAt: now };
     return cached;
   }
@@ -109,18 +113,8 @@ export function createSealer(input: {
 
   return {
     async seal(payload, visible = {}) {
-      const { kid, key, nodeKey } = (await keys()).keys[0]!;
-      const header = { ...visible, ...ALG, kid };
-      if (!aesGcm || !nodeKey) {
-        const compact = await new CompactEncrypt(utf8Encoder.encode(payload)).setProtectedHeader(header).encrypt(key);
-        return toWire(compact);
-      }
-      // The compact JWE jose would write (RFC 7516 §5.1): the additional data is the encoded protected header.
-      const headerBytes = utf8Encoder.encode(JSON.stringify(header));
-      const encodedHeader = base64url.encode(headerBytes);
-      const iv = randomBytes(12);
-      const { ciphertext, tag } = aesGcm.encrypt(nodeKey, iv, utf8Encoder.encode(encodedHeader), utf8Encoder.encode(payload));
-      return packWire({ encodedHeader, iv, tag, ciphertext }, headerBytes);
+      const { kid, cipher } = (await keys()).keys[0]!;
+      return cipher.seal(utf8Encoder.encode(payload), { ...visible, ...ALG, kid });
     },
 
     async open(sealed) {
@@ -130,23 +124,50 @@ export function createSealer(input: {
       let entry = (await keys()).keys.find((k) => k.kid === kid);
       entry ??= (await keys(true)).keys.find((k) => k.kid === kid);
       if (!entry) return null;
-      const plaintext = aesGcm && entry.nodeKey ? openWithNode(aesGcm, wire, entry.nodeKey) : await openWithJose(wire, entry.key);
+      const plaintext = await entry.cipher.open(wire);
       return plaintext ? { payload: utf8.decode(plaintext), header: wire.header } : null;
     },
   };
 }
 
-/** What jose checks of a `dir` JWE's header before it decrypts (RFC 7516 §5.2): its algorithms, nothing it cannot honour. */
-function openWithNode(aesGcm: AesGcm, wire: WireValue, key: AesGcmKey): Uint8Array | undefined {
-  const { header } = wire;
-  if (header.alg !== ALG.alg || header.enc !== ALG.enc || 'zip' in header || 'crit' in header) return undefined;
-  return aesGcm.decrypt(key, wire.iv, utf8Encoder.encode(wire.encodedHeader), wire.ciphertext, wire.tag);
+/** One sealing key, prepared once for the AES-GCM in use: sealing writes the wire form, opening reads it. */
+interface KeyCipher {
+  seal(plaintext: Uint8Array, header: CompactJWEHeaderParameters): Promise<string>;
+  /** The plaintext, or undefined when the value does not authenticate under this key. */
+  open(wire: WireValue): Promise<Uint8Array | undefined>;
 }
 
-async function openWithJose(wire: WireValue, key: CryptoKey): Promise<Uint8Array | undefined> {
-  try {
-    return (await compactDecrypt(wire.compact, key, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] })).plaintext;
-  } catch {
-    return undefined;
-  }
+/** Node's AES-GCM writing the compact JWE jose would (RFC 7516 §5.1: the additional data is the encoded header). */
+function nodeCipher(aesGcm: AesGcm, key: AesGcmKey): KeyCipher {
+  return {
+    async seal(plaintext, header) {
+      const headerBytes = utf8Encoder.encode(JSON.stringify(header));
+      const encodedHeader = base64url.encode(headerBytes);
+      const iv = randomBytes(12);
+      const { ciphertext, tag } = aesGcm.encrypt(key, iv, utf8Encoder.encode(encodedHeader), plaintext);
+      return packWire({ encodedHeader, iv, tag, ciphertext }, headerBytes);
+    },
+    async open(wire) {
+      // What jose checks of a `dir` JWE's header before it decrypts (RFC 7516 §5.2): its algorithms, nothing it cannot honour.
+      const { header } = wire;
+      if (header.alg !== ALG.alg || header.enc !== ALG.enc || 'zip' in header || 'crit' in header) return undefined;
+      return aesGcm.decrypt(key, wire.iv, utf8Encoder.encode(wire.encodedHeader), wire.ciphertext, wire.tag);
+    },
+  };
+}
+
+/** jose on Web Crypto (Workers, and tests comparing the two). */
+function joseCipher(key: CryptoKey): KeyCipher {
+  return {
+    async seal(plaintext, header) {
+      return toWire(await new CompactEncrypt(plaintext).setProtectedHeader(header).encrypt(key));
+    },
+    async open(wire) {
+      try {
+        return (await compactDecrypt(wire.compact, key, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] })).plaintext;
+      } catch {
+        return undefined;
+      }
+    },
+  };
 }

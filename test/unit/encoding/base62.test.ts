@@ -56,6 +56,16 @@ describe('base62', () => {
     expect(decodeBase62('0')).toBeUndefined(); // no block has 1 character
     expect(decodeBase62('ab-c')).toBeUndefined();
     expect(decodeBase62('abé')).toBeUndefined();
+    expect(decodeBase62('01é')).toBeUndefined(); // digits are read in pairs: '1' then a non-digit is no pair
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 40 }), fc.nat(), fc.constantFrom('-', '_', '.', '=', 'é', '\0', '{'), (bytes, at, bad) => {
+        const text = encodeBase62(bytes);
+        const i = at % text.length;
+        // Any one character replaced by something outside the alphabet: nothing is decoded.
+        expect(decodeBase62(text.slice(0, i) + bad + text.slice(i + 1))).toBeUndefined();
+      }),
+      { numRuns: 2000 },
+    );
     fc.assert(
       fc.property(fc.string({ unit: fc.constantFrom(...ALPHABET), maxLength: 60 }), (text) => {
         const bytes = decodeBase62(text);

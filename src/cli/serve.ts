@@ -1,3 +1,4 @@
+import { flushCompileCache } from 'node:module';
 import { loadConfigFile } from '../config/load.ts';
 import { configWarnings } from '../config/warnings.ts';
 import { createLogger } from '../observability/create-logger.ts';
@@ -12,6 +13,7 @@ export async function serve(configFile: string | undefined, io: CliIo): Promise<
   if (!configFile) {
     const { startDemo } = await import('../runtime/demo/index.ts');
     const demo = await startDemo({ env: io.env, out: io.out });
+    flushCompileCache();
     const stop = () =>
       void demo.close().then(
         () => process.exit(0),
@@ -30,6 +32,8 @@ export async function serve(configFile: string | undefined, io: CliIo): Promise<
   if (isClusterPrimary(config.server.workers)) return runClusterPrimary({ workers: config.server.workers, logger });
   const server = await startNodeServer({ config, configFile, logger });
   closeOnSignals(server, logger);
+  // Everything serving needs is loaded: keep it for the next start now, not only at a clean exit (bin/jwt-idp-bridge.js).
+  flushCompileCache();
   (await import('./reload.ts')).reloadOnSighup(server, configFile, io.env, logger);
   return new Promise<number>(() => undefined);
 }

@@ -422,6 +422,28 @@ describe('deploy/Dockerfile', () => {
   });
 });
 
+/**
+ * The example config with the host's stand-ins for the container's mounts: memory store (no Redis needed), a
+ * generated key at a temporary path, loopback on `port`. Returns the config file's path.
+ */
+async function writeHostConfig(dir: string, port: number): Promise<string> {
+  const raw = parseYaml(exampleText) as Json;
+  const keyFile = join(dir, 'signing.jwk.json');
+  await writeFile(keyFile, JSON.stringify(await generateSigningJwk('RS256')));
+  raw.store = { type: 'memory' };
+  raw.server = { host: '127.0.0.1', port };
+  raw.signing = { keys: [{ file: keyFile }] };
+  const configFile = join(dir, 'config.yaml');
+  await writeFile(configFile, JSON.stringify(raw));
+  return configFile;
+}
+/** The image's ENV, key=value split at the first `=` (a value may hold more, e.g. NODE_OPTIONS=--flag=value). */
+const imageEnv = Object.fromEntries(
+  finalStage.filter((i) => i.keyword === 'ENV').map((i) => [i.args.slice(0, i.args.indexOf('=')), i.args.slice(i.args.indexOf('=') + 1)]),
+);
+/** node's arguments for the image's ENTRYPOINT + CMD, with the host's config file for the mounted one. */
+const entrypointArgs = (configFile: string) => [join(ROOT, entrypoint[1]!), ...cmd.map((a) => (a === imageConfigPath ? configFile : a))];
+
 describe('the image entrypoint, run with node (no Docker engine here)', () => {
   let dir: string;
   let child: ChildProcess;
@@ -443,22 +465,8 @@ describe('the image entrypoint, run with node (no Docker engine here)', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'jib-deploy-'));
     port = await freePort();
-    // The example config with the host's stand-ins for the container's mounts: memory store (no Redis needed), a
-    // generated key at a temporary path, loopback on a free port.
-    const raw = parseYaml(exampleText) as Json;
-    const keyFile = join(dir, 'signing.jwk.json');
-    await writeFile(keyFile, JSON.stringify(await generateSigningJwk('RS256')));
-    raw.store = { type: 'memory' };
-    raw.server = { host: '127.0.0.1', port };
-    raw.signing = { keys: [{ file: keyFile }] };
-    const configFile = join(dir, 'config.yaml');
-    await writeFile(configFile, JSON.stringify(raw));
-    // ENV key=value, split at the first `=` (a value may hold more, e.g. NODE_OPTIONS=--flag=value).
-    const env = Object.fromEntries(
-      finalStage.filter((i) => i.keyword === 'ENV').map((i) => [i.args.slice(0, i.args.indexOf('=')), i.args.slice(i.args.indexOf('=') + 1)]),
-    );
-    const args = [join(ROOT, entrypoint[1]!), ...cmd.map((a) => (a === imageConfigPath ? configFile : a))];
-    child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env, ...ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const configFile = await writeHostConfig(dir, port);
+    child = spawn(process.execPath, entrypointArgs(configFile), { cwd: ROOT, env: { ...process.env, ...imageEnv, ...ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
     exited = new Promise((done) => child.once('exit', (code, signal) => done({ code, signal })));
     let buffer = '';
     await new Promise<void>((started, failed) => {
@@ -508,6 +516,96 @@ describe('the image entrypoint, run with node (no Docker engine here)', () => {
     expect(await exited).toEqual({ code: 0, signal: null });
     expect((performance.now() - t0) / 1000).toBeLessThan(drainSeconds());
     expect(await runHealthcheck(healthcheck.command)).not.toBe(0);
+  });
+});
+
+describe("Node's compile cache: the bin turns it on, the image fills it at build time, the systemd unit gives it a folder", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'jib-compile-cache-'));
+    // Loaded before the bin (--import): reports at exit where the cache was (the folder above Node's per-version,
+    // per-user one) and whether the TypeScript stripper was loaded.
+    await writeFile(
+      join(dir, 'probe.mjs'),
+      [
+        "import { getCompileCacheDir } from 'node:module';",
+        "import { dirname } from 'node:path';",
+        "process.on('exit', () => {",
+        '  const dir = getCompileCacheDir();',
+        "  const stripper = process.moduleLoadList.some((m) => m.includes('amaro'));",
+        '  process.stderr.write(`compile-cache ${JSON.stringify({ dir: dir ? dirname(dir) : null, stripper })}\\n`);',
+        '});',
+      ].join('\n'),
+    );
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  const report = (stderr: string) => JSON.parse(/^compile-cache (.*)$/m.exec(stderr)![1]!) as { dir: string | null; stripper: boolean };
+  const runBin = async (args: string[], env: Record<string, string | undefined>) => {
+    const { NODE_COMPILE_CACHE: _, NODE_DISABLE_COMPILE_CACHE: __, ...inherited } = process.env;
+    const { stderr } = await run(process.execPath, ['--import', join(dir, 'probe.mjs'), join(ROOT, 'bin/jwt-idp-bridge.js'), ...args], {
+      cwd: ROOT,
+      env: { ...inherited, ...env },
+      timeout: 30_000,
+    });
+    return report(stderr);
+  };
+  /** The image's entrypoint serving (SIGTERM once it listens), with the given cache folder. */
+  const serveWith = async (cache: string) => {
+    const port = await freePort();
+    const configFile = await writeHostConfig(await mkdtemp(join(dir, 'serve-')), port);
+    const child = spawn(process.execPath, ['--import', join(dir, 'probe.mjs'), ...entrypointArgs(configFile)], {
+      cwd: ROOT,
+      env: { ...process.env, ...imageEnv, ...ENV, NODE_COMPILE_CACHE: cache },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((done) => child.once('exit', done));
+    await new Promise<void>((started, failed) => {
+      child.stdout!.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (stdout.includes('"server.started"')) started();
+      });
+      void exited.then((code) => failed(new Error(`exited with ${code} before listening:\n${stdout}\n${stderr}`)));
+    });
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    return report(stderr);
+  };
+
+  it('the bin keeps it in node_modules/.cache/jwt-idp-bridge; NODE_COMPILE_CACHE moves it, NODE_DISABLE_COMPILE_CACHE turns it off', async () => {
+    expect((await runBin(['clients', 'secret'], {})).dir).toBe(join(ROOT, 'node_modules/.cache/jwt-idp-bridge'));
+    const elsewhere = join(dir, 'elsewhere');
+    expect((await runBin(['clients', 'secret'], { NODE_COMPILE_CACHE: elsewhere })).dir).toBe(elsewhere);
+    expect(await runBin(['clients', 'secret'], { NODE_DISABLE_COMPILE_CACHE: '1' })).toEqual({ dir: null, stripper: true });
+  });
+
+  it("the build stage fills it as the image's user, and a container serving from it never loads the TypeScript stripper", async () => {
+    const workdir = one(buildStage, 'WORKDIR').args;
+    const cacheDir = posix.join(workdir, 'node_modules/.cache/jwt-idp-bridge');
+    const fill = buildStage.findIndex((i) => i.keyword === 'RUN' && i.args.startsWith(`NODE_COMPILE_CACHE=${cacheDir} `));
+    expect(fill, 'a RUN that fills the cache the bin reads').toBeGreaterThan(0);
+    // Node keeps one folder per user id: filled by the user the container runs as, in a folder that user may write.
+    const lastUser = buildStage
+      .slice(0, fill)
+      .filter((i) => i.keyword === 'USER')
+      .at(-1)?.args;
+    expect(lastUser).toBe(one(finalStage, 'USER').args);
+    expect(buildStage.slice(0, fill).some((i) => i.keyword === 'RUN' && i.args.includes(`chown ${lastUser} node_modules/.cache/jwt-idp-bridge`))).toBe(true);
+
+    // The same command on the host, into a temporary folder; then the entrypoint serves from it.
+    const filled = join(dir, 'filled');
+    await run('sh', ['-c', buildStage[fill]!.args.replace(cacheDir, filled)], { cwd: ROOT, timeout: 60_000 });
+    expect(await serveWith(filled)).toEqual({ dir: filled, stripper: false });
+    // Without it (an empty folder, as the image was before): the stripper is loaded.
+    expect((await serveWith(join(dir, 'empty'))).stripper).toBe(true);
+  });
+
+  it('the systemd unit points NODE_COMPILE_CACHE at the CacheDirectory systemd makes for the service user', () => {
+    expect(unitValue('CacheDirectory')).toBe('jwt-idp-bridge');
+    expect(service.Environment).toContain('NODE_COMPILE_CACHE=/var/cache/jwt-idp-bridge');
   });
 });
 

@@ -2,9 +2,10 @@
  * Bad bearer tokens at /userinfo (OIDC Core §5.3, RFC 6750 §3, RFC 9068), against the real server: 401 with a
  * `WWW-Authenticate: Bearer` challenge — bare when no token was sent, `error="invalid_token"` otherwise.
  */
-import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
+import { decodeJwt, decodeProtectedHeader, importJWK, type JWK, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/clock.ts';
+import { generateSigningJwk } from '../../src/keys/signing-keys.ts';
 import { obtainCode, redeemCode, userinfoRequest } from '../helpers/app-client.ts';
 import { craftToken, generateTestKey } from '../helpers/legacy-issuer.ts';
 import { startStack, WEB_APP, type Stack } from '../helpers/stack.ts';
@@ -23,9 +24,11 @@ describe.each(['memory', 'redis'] as const)('/userinfo rejects bad tokens (%s st
   const clock = createManualClock();
   let stack: Stack;
   let tokens: { access_token: string; id_token: string };
+  let signingKey: JWK;
 
   beforeAll(async () => {
-    stack = await startStack({ store, clock });
+    signingKey = await generateSigningJwk('RS256');
+    stack = await startStack({ store, clock, signing: { keys: [{ jwk: signingKey }] } });
     const { code, verifier } = await obtainCode(stack, await stack.browser('alice'), WEB_APP);
     const response = await redeemCode(stack, WEB_APP, code, verifier);
     expect(response.status).toBe(200);
@@ -85,6 +88,18 @@ describe.each(['memory', 'redis'] as const)('/userinfo rejects bad tokens (%s st
   it('the access token with alg none → 401 invalid_token', async () => {
     const header = decodeProtectedHeader(tokens.access_token);
     await expectInvalidToken(await userinfoRequest(stack, craftToken({ ...header, alg: 'none' }, decodeJwt(tokens.access_token))));
+  });
+
+  /** The real access token's header and `claims`, signed with the bridge's own signing key. */
+  async function signedByTheBridge(claims: JWTPayload): Promise<string> {
+    const header = decodeProtectedHeader(tokens.access_token);
+    return new SignJWT(claims).setProtectedHeader({ ...header, alg: header.alg! }).sign(await importJWK(signingKey, header.alg));
+  }
+
+  it.each(['client_id', 'iat'])('an access token signed by the bridge but without %s (not one it mints) → 401 invalid_token', async (claim) => {
+    const { [claim]: _left, ...claims } = decodeJwt(tokens.access_token);
+    expect((await userinfoRequest(stack, await signedByTheBridge({ ...claims, [claim]: _left }))).status).toBe(200); // control
+    await expectInvalidToken(await userinfoRequest(stack, await signedByTheBridge(claims)));
   });
 
   it('an ID token used as an access token (typ JWT, not at+jwt) → 401 invalid_token', async () => {

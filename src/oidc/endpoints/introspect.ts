@@ -28,9 +28,10 @@ export function createIntrospectHandler(services: BridgeServices) {
     const hint = params.get('token_type_hint');
 
     const asAccess = async (): Promise<Answer | undefined> => {
-      const payload = await verifyAccessToken(services, token);
-      if (!payload || !visible(caller, String(payload.client_id)) || !(await live(String(payload.gid), String(payload.sub)))) return undefined;
-      const { sub, client_id, scope, exp, iat, aud, iss, sid } = payload;
+      const checked = await verifyAccessToken(services, token);
+      if (!checked.ok) return undefined;
+      const { sub, client_id, scope, exp, iat, aud, iss, sid, gid } = checked.payload;
+      if (!visible(caller, String(client_id)) || !(await live(String(gid), String(sub)))) return undefined;
       return { active: true, sub, client_id, scope, exp, iat, aud, iss, token_type: 'Bearer', sid };
     };
     const asRefresh = async (): Promise<Answer | undefined> => {

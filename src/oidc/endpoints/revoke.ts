@@ -25,9 +25,9 @@ export function createRevokeHandler(services: BridgeServices) {
       return family && { grantId: family.grantId, userId: family.userId, tokenType: 'refresh_token' };
     };
     const asAccess = async () => {
-      const payload = await verifyAccessToken(services, token);
-      if (!payload || payload.client_id !== client.clientId) return undefined;
-      return { grantId: String(payload.gid), userId: String(payload.sub), tokenType: 'access_token' };
+      const checked = await verifyAccessToken(services, token);
+      if (!checked.ok || checked.payload.client_id !== client.clientId) return undefined;
+      return { grantId: String(checked.payload.gid), userId: String(checked.payload.sub), tokenType: 'access_token' };
     };
     const order = hint === 'access_token' ? [asAccess, asRefresh] : [asRefresh, asAccess];
     let revoked: { grantId: string; userId: string; tokenType: string } | undefined;

@@ -1,4 +1,4 @@
-import { jwtVerify, type JWTPayload } from 'jose';
+import { verifyAccessToken } from '../tokens/access-tokens.ts';
 import { claimsForScopes } from '../tokens/claims.ts';
 import { OAuthError } from '../errors.ts';
 import { readForm } from '../params.ts';
@@ -34,22 +34,13 @@ async function readAccessToken(c: BridgeContext): Promise<string> {
 
 /** GET/POST /userinfo (OIDC Core §5.3): the same `sub` as the ID token, profile claims by granted scope. */
 export function createUserinfoHandler(services: BridgeServices) {
-  const { config, clock, users, keys, grants } = services;
+  const { users, grants } = services;
 
   return async (c: BridgeContext): Promise<Response> => {
     const token = await readAccessToken(c);
-    let payload: JWTPayload;
-    try {
-      ({ payload } = await jwtVerify(token, keys.getVerificationKey, {
-        issuer: config.issuer,
-        typ: 'at+jwt',
-        algorithms: keys.algorithms,
-        currentDate: new Date(clock.now()),
-        requiredClaims: ['sub', 'exp', 'gid'],
-      }));
-    } catch (error) {
-      throw invalidToken('access_token_invalid', 'the access token is invalid or expired', (error as { code?: string }).code ?? 'invalid');
-    }
+    const checked = await verifyAccessToken(services, token);
+    if (!checked.ok) throw invalidToken('access_token_invalid', 'the access token is invalid or expired', checked.why);
+    const { payload } = checked;
     if (await grants.isRevoked(String(payload.gid))) throw invalidToken('access_token_revoked', 'the access token was revoked', `grant ${String(payload.gid)}`);
     const user = await users.get(String(payload.sub));
     if (!user || user.disabled) throw invalidToken('user_unavailable', 'the user is no longer active');

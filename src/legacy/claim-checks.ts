@@ -15,25 +15,26 @@ type Idp = Pick<IdentityProviderConfig, 'issuer' | 'audiences' | 'clockTolerance
 /**
  * Describes iss, aud, nbf, exp and iat with the same arithmetic as jose (epoch seconds, tolerance on both sides),
  * plus one rule jose only applies with maxTokenAge: an `iat` in the future beyond the tolerance is not yet valid.
- * nbf appears only when present.
+ * nbf appears only when present. `detailed: false` decides the same but leaves passing lines' details empty: the
+ * verifier's hot path needs only the failures, and writes the trace's lines (detailed) only when it is read.
  */
-export function describeClaims(claims: Record<string, unknown>, idp: Idp, nowSeconds: number): ClaimLine[] {
+export function describeClaims(claims: Record<string, unknown>, idp: Idp, nowSeconds: number, detailed = true): ClaimLine[] {
   const tolerance = idp.clockToleranceSeconds;
   const lines: ClaimLine[] = [];
   const fail = (name: string, reason: LegacyReason, detail: string) => lines.push({ name, ok: false, reason, detail });
-  const pass = (name: string, detail: string) => lines.push({ name, ok: true, detail });
+  const pass = (name: string, detail: () => string) => lines.push({ name, ok: true, detail: detailed ? detail() : '' });
 
   const iss = claims.iss;
-  if (iss === idp.issuer) pass('iss', `${JSON.stringify(iss)} matches exactly`);
+  if (iss === idp.issuer) pass('iss', () => `${JSON.stringify(iss)} matches exactly`);
   else if (iss === undefined) fail('iss', 'issuer_mismatch', `absent; expected ${JSON.stringify(idp.issuer)}`);
   else fail('iss', 'issuer_mismatch', `${summarize(iss)} is not ${JSON.stringify(idp.issuer)} (exact comparison)`);
 
   const aud = claims.aud;
-  if (!idp.audiences.length) pass('aud', `not checked (allowAnyAudience: true)${aud === undefined ? '' : `; token has ${summarize(aud)}`}`);
+  if (!idp.audiences.length) pass('aud', () => `not checked (allowAnyAudience: true)${aud === undefined ? '' : `; token has ${summarize(aud)}`}`);
   else {
     const values = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [];
     const hit = idp.audiences.find((wanted) => values.includes(wanted));
-    if (hit) pass('aud', `${summarize(aud)} contains ${JSON.stringify(hit)}`);
+    if (hit) pass('aud', () => `${summarize(aud)} contains ${JSON.stringify(hit)}`);
     else fail('aud', 'audience_mismatch', `${aud === undefined ? 'absent' : summarize(aud)}; expected one of ${JSON.stringify(idp.audiences)}`);
   }
 
@@ -44,7 +45,8 @@ export function describeClaims(claims: Record<string, unknown>, idp: Idp, nowSec
     else
       pass(
         'nbf',
-        `${iso(nbf)} (${nbf > nowSeconds ? `in ${duration(nbf - nowSeconds)}, within the ${tolerance}s tolerance` : `valid since ${duration(nowSeconds - nbf)}`})`,
+        () =>
+          `${iso(nbf)} (${nbf > nowSeconds ? `in ${duration(nbf - nowSeconds)}, within the ${tolerance}s tolerance` : `valid since ${duration(nowSeconds - nbf)}`})`,
       );
   }
 
@@ -52,22 +54,22 @@ export function describeClaims(claims: Record<string, unknown>, idp: Idp, nowSec
   if (exp === undefined) fail('exp', 'token_malformed', 'absent (exp is required)');
   else if (typeof exp !== 'number' || !Number.isFinite(exp)) fail('exp', 'token_malformed', `${summarize(exp)} is not a NumericDate`);
   else if (exp <= nowSeconds - tolerance) fail('exp', 'expired', `${iso(exp)} (expired ${duration(nowSeconds - exp)} ago; tolerance ${tolerance}s)`);
-  else if (exp <= nowSeconds) pass('exp', `${iso(exp)} (expired ${duration(nowSeconds - exp)} ago, within the ${tolerance}s tolerance)`);
-  else pass('exp', `${iso(exp)} (expires in ${duration(exp - nowSeconds)})`);
+  else if (exp <= nowSeconds) pass('exp', () => `${iso(exp)} (expired ${duration(nowSeconds - exp)} ago, within the ${tolerance}s tolerance)`);
+  else pass('exp', () => `${iso(exp)} (expires in ${duration(exp - nowSeconds)})`);
 
   const iat = claims.iat;
   const maxAge = idp.maxTokenAgeSeconds;
   if (iat === undefined) {
     if (maxAge !== null) fail('iat', 'token_malformed', `absent (required when maxTokenAgeSeconds is set)`);
-    else pass('iat', 'absent (no maximum token age configured)');
+    else pass('iat', () => 'absent (no maximum token age configured)');
   } else if (typeof iat !== 'number' || !Number.isFinite(iat)) fail('iat', 'token_malformed', `${summarize(iat)} is not a NumericDate`);
   else {
     const age = nowSeconds - iat;
-    const limit = maxAge === null ? 'no maximum age' : `max age ${duration(maxAge)}`;
+    const limit = () => (maxAge === null ? 'no maximum age' : `max age ${duration(maxAge)}`);
     if (age < -tolerance) fail('iat', 'not_yet_valid', `${iso(iat)} (issued ${duration(-age)} in the future; tolerance ${tolerance}s)`);
     else if (maxAge !== null && age - tolerance > maxAge)
-      fail('iat', 'too_old', `${iso(iat)} (issued ${duration(age)} ago; ${limit}, tolerance ${tolerance}s)`);
-    else pass('iat', `${iso(iat)} (${age < 0 ? `${duration(-age)} in the future, within the tolerance` : `issued ${duration(age)} ago`}; ${limit})`);
+      fail('iat', 'too_old', `${iso(iat)} (issued ${duration(age)} ago; ${limit()}, tolerance ${tolerance}s)`);
+    else pass('iat', () => `${iso(iat)} (${age < 0 ? `${duration(-age)} in the future, within the tolerance` : `issued ${duration(age)} ago`}; ${limit()})`);
   }
 
   // OIDC Core §2: auth_time is when the user authenticated; one in the future cannot be true (and would pass max_age).
@@ -78,7 +80,8 @@ export function describeClaims(claims: Record<string, unknown>, idp: Idp, nowSec
     else
       pass(
         'auth_time',
-        `${iso(authTime)} (${authTime > nowSeconds ? `${duration(authTime - nowSeconds)} in the future, within the tolerance` : `${duration(nowSeconds - authTime)} ago`})`,
+        () =>
+          `${iso(authTime)} (${authTime > nowSeconds ? `${duration(authTime - nowSeconds)} in the future, within the tolerance` : `${duration(nowSeconds - authTime)} ago`})`,
       );
   }
   return lines;

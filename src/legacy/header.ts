@@ -1,9 +1,10 @@
-import { LegacyRejection, type VerificationCheck } from './reasons.ts';
+import { LegacyRejection } from './reasons.ts';
 
 /** Larger values are refused before any parsing (DESIGN §4). */
 export const MAX_TOKEN_BYTES = 8 * 1024;
 
 const BEARER = /^bearer(?: +|$)/i;
+const utf8 = new TextEncoder();
 
 /**
  * Validates a raw header (or pasted) value and returns the bare token.
@@ -11,11 +12,12 @@ const BEARER = /^bearer(?: +|$)/i;
  * Fetch `Headers.get` joins repeated headers with ", "; a compact JWS never contains a comma,
  * so a comma means the header was sent more than once (or is not a JWT).
  */
-export function extractToken(raw: string | null | undefined, label: string, source: string): { token: string; check: VerificationCheck } {
+export function extractToken(raw: string | null | undefined, label: string, source: string): { token: string; detail: () => string } {
   if (raw === null || raw === undefined || raw === '') {
     throw new LegacyRejection('token_missing', label, `${source} is absent or empty`);
   }
-  const bytes = new TextEncoder().encode(raw).length;
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: only a value that could be over the limit is encoded to measure it.
+  const bytes = raw.length * 3 > MAX_TOKEN_BYTES ? utf8.encode(raw).length : raw.length;
   if (bytes > MAX_TOKEN_BYTES) {
     throw new LegacyRejection('token_malformed', label, `${source} is ${bytes} bytes, over the ${MAX_TOKEN_BYTES}-byte limit`);
   }
@@ -30,6 +32,5 @@ export function extractToken(raw: string | null | undefined, label: string, sour
   if (token === '') {
     throw new LegacyRejection('token_missing', label, `${source} holds only a "Bearer" prefix`);
   }
-  const prefix = bearer ? ', "Bearer " prefix stripped' : '';
-  return { token, check: { name: label, ok: true, detail: `${source} present, ${token.length} chars${prefix}` } };
+  return { token, detail: () => `${source} present, ${token.length} chars${bearer ? ', "Bearer " prefix stripped' : ''}` };
 }

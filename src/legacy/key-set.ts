@@ -10,8 +10,8 @@ export interface KeyQuery {
 export interface ResolvedKeys {
   /** Usually one; several only when the token has no `kid` and several keys fit its `alg`. */
   keys: CryptoKey[];
-  /** Where the keys came from, for the trace ("keysEndpoint http://…/keys, fetched 12s ago"). */
-  from: string;
+  /** Where the keys came from, for the trace ("keysEndpoint http://…/keys (fetched 12s ago)"); written only when read. */
+  from(): string;
 }
 
 export interface KeySource {

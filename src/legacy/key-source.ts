@@ -143,6 +143,7 @@ export function createKeySource(options: KeySourceOptions): KeySource {
     try {
       const doc = await options.load();
       const { keys, dropped } = await importKeySet(doc.jwks, options.algorithms);
+      for (const key of keys) for (const crypto of key.byAlg.values()) importedOf.set(crypto, key);
       const now = clock.now();
       reconcile(keys, dropped, now, log);
       for (const key of keys) if (knownGood.has(key.identity)) knownGood.set(key.identity, now);
@@ -176,54 +177,57 @@ export function createKeySource(options: KeySourceOptions): KeySource {
   }
 
   /** Keys from a failed refresh's point of view: the previous set while within the stale bound, else keys_unavailable. */
-  function staleOrFail(failure: string): { entry: Entry; note: string } {
+  function staleOrFail(failure: string): { entry: Entry; note: () => string } {
     const now = clock.now();
     if (entry && now < entry.expiresAt + staleMs) {
       logger.debug({ event: 'legacy.keys_stale_served', idp: idpId });
       const staleForSeconds = Math.round((now - entry.expiresAt) / 1000);
-      return { entry, note: `stale: expired ${staleForSeconds}s ago, refresh failing (${failure})` };
+      return { entry, note: () => `stale: expired ${staleForSeconds}s ago, refresh failing (${failure})` };
     }
     const bound = entry ? ` and the cached keys are past the ${cache.staleIfErrorSeconds}s stale bound` : '';
     throw new KeySourceError('keys_unavailable', `${failure}${bound}`);
   }
 
-  async function current(log: Logger): Promise<{ entry: Entry; note: string }> {
+  /** The entry to use, and a note on its age for the trace (written only if the trace is read). */
+  async function current(log: Logger): Promise<{ entry: Entry; note: () => string }> {
     const now = clock.now();
-    if (entry && now < entry.expiresAt) {
+    const cached = entry;
+    if (cached && now < cached.expiresAt) {
       log.debug({ event: 'legacy.keys_cache_hit', idp: idpId });
-      return { entry, note: fetchedNote(entry) };
+      return { entry: cached, note: () => fetchedNote(cached, now) };
     }
-    const usable = entry && now < entry.expiresAt + staleMs;
+    const usable = cached && now < cached.expiresAt + staleMs;
     if (!inflight && !mayAttempt(now)) {
       return staleOrFail(
         `last fetch failed ${ago(now - (lastFailure?.at ?? now))}, next attempt in ${ago(lastFailure!.at + retryDelay() - now, '')} (${lastFailure?.message})`,
       );
     }
-    if (usable && entry && shareInflight) {
+    if (usable && cached && shareInflight) {
       // Stale while revalidate: the refresh runs in the background; its failure is logged by fetchKeys.
       if (!inflight) refresh('expired', log).catch(() => undefined);
       log.debug({ event: 'legacy.keys_stale_served', idp: idpId });
-      return { entry, note: `stale: expired ${Math.round((now - entry.expiresAt) / 1000)}s ago, refreshing in the background` };
+      return { entry: cached, note: () => `stale: expired ${Math.round((now - cached.expiresAt) / 1000)}s ago, refreshing in the background` };
     }
     try {
-      const fresh = await refresh(entry ? 'expired' : 'first use', log);
-      return { entry: fresh, note: fetchedNote(fresh) };
+      const fresh = await refresh(cached ? 'expired' : 'first use', log);
+      const at = clock.now();
+      return { entry: fresh, note: () => fetchedNote(fresh, at) };
     } catch (error) {
       return staleOrFail((error as Error).message);
     }
   }
 
-  function fetchedNote(e: Entry): string {
-    return `fetched ${ago(clock.now() - e.fetchedAt)}`;
+  function fetchedNote(e: Entry, now: number): string {
+    return `fetched ${ago(now - e.fetchedAt)}`;
   }
 
   /** The entry's keys for the query, then retained known-good ones (within their bound). */
   function candidates(used: Entry, query: KeyQuery): CryptoKey[] {
-    const now = clock.now();
-    retained = retained.filter((r) => now < r.until);
-    const all = [...used.keys, ...retained.map((r) => r.key)];
-    for (const key of all) for (const crypto of key.byAlg.values()) importedOf.set(crypto, key);
-    return matchKeys(all, query);
+    if (retained.length) {
+      const now = clock.now();
+      retained = retained.filter((r) => now < r.until);
+    }
+    return matchKeys(retained.length ? [...used.keys, ...retained.map((r) => r.key)] : used.keys, query);
   }
 
   function describe(used: Entry, note: string): string {
@@ -236,22 +240,22 @@ export function createKeySource(options: KeySourceOptions): KeySource {
   return {
     description: options.description,
     async resolve(query, log = logger) {
-      let { entry: used, note } = await current(log);
-      let keys = candidates(used, query);
-      if (!keys.length) {
-        // Unknown kid: the issuer may have rotated. Join a fetch already under way, or start one if the cooldown allows.
-        if (rateLimited()) {
-          throw new KeySourceError(
-            'unknown_kid',
-            `no key for ${describeQuery(query)} in ${used.url} (${note}; refetch rate-limited to one per ${cache.cooldownSeconds}s)`,
-          );
-        }
-        used = await refresh('unknown kid', log);
-        note = `refetched for an unknown kid, ${fetchedNote(used)}`;
-        keys = candidates(used, query);
-        if (!keys.length) throw new KeySourceError('unknown_kid', `no key for ${describeQuery(query)} in ${used.url}, even after a refetch`);
+      const found = await current(log);
+      const used = found.entry;
+      const keys = candidates(used, query);
+      if (keys.length) return { keys, from: () => describe(used, found.note()) };
+      // Unknown kid: the issuer may have rotated. Join a fetch already under way, or start one if the cooldown allows.
+      if (rateLimited()) {
+        throw new KeySourceError(
+          'unknown_kid',
+          `no key for ${describeQuery(query)} in ${used.url} (${found.note()}; refetch rate-limited to one per ${cache.cooldownSeconds}s)`,
+        );
       }
-      return { keys, from: describe(used, note) };
+      const refetched = await refresh('unknown kid', log);
+      const at = clock.now();
+      const again = candidates(refetched, query);
+      if (!again.length) throw new KeySourceError('unknown_kid', `no key for ${describeQuery(query)} in ${refetched.url}, even after a refetch`);
+      return { keys: again, from: () => describe(refetched, `refetched for an unknown kid, ${fetchedNote(refetched, at)}`) };
     },
     async retryAfterSignatureFailure(query, tried, log = logger) {
       if (!entry || clock.now() < entry.fetchedAt + cooldownMs || rateLimited()) return undefined;
@@ -261,8 +265,9 @@ export function createKeySource(options: KeySourceOptions): KeySource {
       } catch {
         return undefined; // logged by fetchKeys; the signature failure stands
       }
+      const at = clock.now();
       const keys = candidates(used, query).filter((key) => !tried.includes(key));
-      return keys.length ? { keys, from: describe(used, `refetched after a signature failure, ${fetchedNote(used)}`) } : undefined;
+      return keys.length ? { keys, from: () => describe(used, `refetched after a signature failure, ${fetchedNote(used, at)}`) } : undefined;
     },
     confirm(key) {
       const imported = importedOf.get(key);

@@ -71,26 +71,28 @@ export function boundClaimMatches(expected: Scalar | Scalar[], actual: unknown, 
   return values.some((value) => wanted.some((candidate) => scalarMatches(candidate, value, glob)));
 }
 
-/** One trace line per bound claim, in configuration order; evaluation stops at the first mismatch. */
+/**
+ * Vault bound claims, in configuration order; evaluation stops at the first mismatch. `passed` writes the trace lines
+ * of the claims that matched, only when the trace is read.
+ */
 export function checkBoundClaims(
   claims: Record<string, unknown>,
   idp: Pick<IdentityProviderConfig, 'boundClaims' | 'boundClaimsType'>,
-): { checks: VerificationCheck[]; failed?: VerificationCheck } {
+): { passed: () => VerificationCheck[]; failed?: VerificationCheck } {
   const glob = idp.boundClaimsType === 'glob';
-  const checks: VerificationCheck[] = [];
+  const want = (expected: Scalar | Scalar[]) => `${Array.isArray(expected) ? 'any of ' : ''}${JSON.stringify(expected)}${glob ? ' (glob)' : ''}`;
+  const matched: [name: string, actual: unknown, expected: Scalar | Scalar[]][] = [];
+  const passed = () => matched.map(([name, actual, expected]) => ({ name, ok: true, detail: `${summarize(actual)} matches ${want(expected)}` }));
   for (const [selector, expected] of Object.entries(idp.boundClaims)) {
     const actual = readClaim(claims, selector);
     const name = `claim:${selector}`;
-    const want = `${Array.isArray(expected) ? 'any of ' : ''}${JSON.stringify(expected)}${glob ? ' (glob)' : ''}`;
-    if (actual === undefined) {
-      return { checks, failed: { name, ok: false, detail: `claim is absent; expected ${want}` } };
+    if (actual === undefined) return { passed, failed: { name, ok: false, detail: `claim is absent; expected ${want(expected)}` } };
+    if (!boundClaimMatches(expected, actual, glob)) {
+      return { passed, failed: { name, ok: false, detail: `${summarize(actual)} does not match ${want(expected)}` } };
     }
-    const ok = boundClaimMatches(expected, actual, glob);
-    const check = { name, ok, detail: `${summarize(actual)} ${ok ? 'matches' : 'does not match'} ${want}` };
-    if (!ok) return { checks, failed: check };
-    checks.push(check);
+    matched.push([name, actual, expected]);
   }
-  return { checks };
+  return { passed };
 }
 
 /** A short rendering of a claim value for the trace (claims are the user's attributes, not secrets). */

@@ -47,7 +47,7 @@ export function createStaticKeySource(idp: IdentityProviderConfig): KeySource {
       // A configured key without kid (always the case for PEM) is the operator saying "this key, whatever the kid".
       const keys = (await lookupKeys(sets.all, query)) ?? (sets.withoutKid && (await lookupKeys(sets.withoutKid, { alg: query.alg })));
       if (!keys) throw new KeySourceError('unknown_kid', `no configured public key for ${describeQuery(query)}`);
-      return { keys, from: description };
+      return { keys, from: () => description };
     },
   };
 }

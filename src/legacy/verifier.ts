@@ -2,13 +2,14 @@ import { decodeProtectedHeader, errors, jwtVerify, type CryptoKey, type JWTPaylo
 import type { Clock } from '../clock.ts';
 import type { IdentityProviderConfig } from '../config/schema.ts';
 import type { Logger } from '../observability/logger.ts';
-import { CLAIM_ORDER, describeClaims } from './claim-checks.ts';
+import { CLAIM_ORDER, type ClaimLine, describeClaims } from './claim-checks.ts';
 import { mapClaims } from './claim-mapping.ts';
 import { extractToken } from './header.ts';
 import { describeQuery, type KeyQuery } from './key-set.ts';
 import { createKeySourceFor } from './key-source.ts';
 import { LegacyRejection, type LegacyVerification, type VerificationCheck } from './reasons.ts';
 import { checkBoundClaims, summarize } from './rules.ts';
+import { createTrace, type Trace } from './trace.ts';
 import { translateError } from './translate.ts';
 
 export interface LegacyVerifier {
@@ -32,24 +33,27 @@ const SEGMENT = /^[A-Za-z0-9_-]+$/;
 
 /**
  * Verifies legacy session JWTs for one IdP (DESIGN §4). The key source is built here, once; every `verify*`
- * call resolves to a result (never throws) with an ordered trace that stops at the first failing check.
+ * call resolves to a result (never throws) with an ordered trace that stops at the first failing check, written only
+ * when `checks` is read (trace.ts).
  */
 export function createLegacyVerifier(idp: IdentityProviderConfig, deps: LegacyVerifierDeps): LegacyVerifier {
   const { clock, logger } = deps;
   const keySource = createKeySourceFor(idp, deps);
 
   async function verify(raw: string | null, label: string, source: string, log: Logger): Promise<LegacyVerification> {
-    const checks: VerificationCheck[] = [];
+    const trace = createTrace();
     let now = clock.now();
     let alg = '';
     try {
-      const { token, check } = extractToken(raw, label, source);
-      checks.push(check);
-      const query = inspectHeader(token, idp, checks);
+      const { token, detail } = extractToken(raw, label, source);
+      trace.pass(label, detail);
+      const query = inspectHeader(token, idp, trace);
       alg = query.alg;
       const resolved = await keySource.resolve(query, log);
-      const candidates = resolved.keys.length > 1 ? `; ${resolved.keys.length} candidate keys` : '';
-      checks.push({ name: 'key', ok: true, detail: `${describeQuery(query)} found in ${resolved.from}${candidates}` });
+      trace.pass(
+        'key',
+        () => `${describeQuery(query)} found in ${resolved.from()}${resolved.keys.length > 1 ? `; ${resolved.keys.length} candidate keys` : ''}`,
+      );
 
       now = clock.now();
       let verified: { payload: JWTPayload; key: CryptoKey };
@@ -59,21 +63,21 @@ export function createLegacyVerifier(idp: IdentityProviderConfig, deps: LegacyVe
         // The issuer may have replaced a key under the same kid: one rate-limited refetch, then the failure stands.
         const retry = error instanceof errors.JWSSignatureVerificationFailed && (await keySource.retryAfterSignatureFailure?.(query, resolved.keys, log));
         if (!retry) throw error;
-        checks.push({ name: 'key', ok: true, detail: `${describeQuery(query)} found in ${retry.from}` });
+        trace.pass('key', () => `${describeQuery(query)} found in ${retry.from()}`);
         verified = await verifyWithKeys(token, retry.keys, jwtOptions(idp, now));
       }
       keySource.confirm?.(verified.key);
       const claims = verified.payload;
-      checks.push({ name: 'signature', ok: true, detail: `${query.alg} signature verifies` });
-      for (const line of describeClaims(claims, idp, Math.floor(now / 1000))) {
-        // jose has validated these; the only rule it leaves to us is an iat in the future when no maxTokenAge is set.
-        if (!line.ok) throw new LegacyRejection(line.reason ?? 'token_malformed', line.name, line.detail);
-        checks.push({ name: line.name, ok: true, detail: line.detail });
-      }
+      trace.pass('signature', () => `${alg} signature verifies`);
+      const nowSeconds = Math.floor(now / 1000);
+      // jose has validated these; the only rule it leaves to us is an iat in the future when no maxTokenAge is set.
+      const failed = describeClaims(claims, idp, nowSeconds, false).find((line) => !line.ok);
+      trace.later(() => passedClaims(describeClaims(claims, idp, nowSeconds)));
+      if (failed) throw new LegacyRejection(failed.reason ?? 'token_malformed', failed.name, failed.detail);
       const subject = checkSubject(claims.sub);
-      checks.push({ name: 'sub', ok: true, detail: JSON.stringify(subject) });
+      trace.pass('sub', () => JSON.stringify(subject));
       const bound = checkBoundClaims(claims, idp);
-      checks.push(...bound.checks);
+      trace.later(bound.passed);
       if (bound.failed) throw new LegacyRejection('claim_mismatch', bound.failed.name, bound.failed.detail);
 
       return {
@@ -83,28 +87,34 @@ export function createLegacyVerifier(idp: IdentityProviderConfig, deps: LegacyVe
         profile: mapClaims(claims, idp.claimMappings, { idpId: idp.id, log }),
         ...authTimeOf(claims),
         ...amrOf(claims),
-        checks,
+        get checks() {
+          return trace.read();
+        },
       };
     } catch (error) {
       const failure = translateError(error);
       let detail = failure.detail;
       if (failure.claim) {
         // jose validates claims only after the signature: show that it passed, then the claims it checked before failing.
-        checks.push({ name: 'signature', ok: true, detail: `${alg} signature verifies` });
+        trace.pass('signature', () => `${alg} signature verifies`);
         const lines = describeClaims(failure.claim.payload, idp, Math.floor(now / 1000));
         const position = (CLAIM_ORDER as readonly string[]).indexOf(failure.claim.name);
         if (failure.claim.why !== 'missing' && position > 0) {
-          for (const line of lines) {
-            if (!line.ok || (CLAIM_ORDER as readonly string[]).indexOf(line.name) >= position) break;
-            checks.push({ name: line.name, ok: true, detail: line.detail });
-          }
+          trace.later(() => passedClaims(lines, (line) => (CLAIM_ORDER as readonly string[]).indexOf(line.name) >= position));
         }
         const own = lines.find((line) => line.name === failure.claim?.name);
         detail = own && !own.ok ? own.detail : failure.claim.why === 'missing' ? `absent (${failure.claim.name} is required)` : detail;
       }
       if (failure.unexpected) log.warn({ event: 'legacy.verify_error', idp: idp.id, error: failure.detail });
-      checks.push({ name: failure.check, ok: false, detail });
-      return { ok: false, reason: failure.reason, detail: `${failure.check}: ${detail}`, checks };
+      trace.add({ name: failure.check, ok: false, detail });
+      return {
+        ok: false,
+        reason: failure.reason,
+        detail: `${failure.check}: ${detail}`,
+        get checks() {
+          return trace.read();
+        },
+      };
     }
   }
 
@@ -129,7 +139,7 @@ function jwtOptions(idp: IdentityProviderConfig, now: number): JWTVerifyOptions 
 }
 
 /** Structure, alg and header checks, before any key is looked up. Returns the only header fields the key source may see. */
-function inspectHeader(token: string, idp: IdentityProviderConfig, checks: VerificationCheck[]): KeyQuery {
+function inspectHeader(token: string, idp: IdentityProviderConfig, trace: Trace): KeyQuery {
   const segments = token.split('.');
   if (segments.length === 5) throw new LegacyRejection('token_malformed', 'format', '5 segments: an encrypted JWE, not a signed JWT');
   if (segments.length !== 3) {
@@ -145,18 +155,18 @@ function inspectHeader(token: string, idp: IdentityProviderConfig, checks: Verif
   } catch {
     throw new LegacyRejection('token_malformed', 'format', 'the header segment is not a base64url-encoded JSON object');
   }
-  checks.push({ name: 'format', ok: true, detail: '3 base64url segments, JSON header' });
+  trace.pass('format', () => '3 base64url segments, JSON header');
 
   const alg = header.alg;
   if (typeof alg !== 'string' || !alg) throw new LegacyRejection('token_malformed', 'alg', 'the header has no alg');
-  const allowed = idp.algorithms.join(', ');
   if (!idp.algorithms.includes(alg)) {
+    const allowed = idp.algorithms.join(', ');
     const never = /^none$/i.test(alg) ? '; unsigned tokens are never accepted' : /^HS/i.test(alg) ? '; HMAC is never accepted' : '';
     throw new LegacyRejection('alg_not_allowed', 'alg', `${summarize(alg)} is not allowed (allowed: ${allowed})${never}`);
   }
-  checks.push({ name: 'alg', ok: true, detail: `${alg} (allowed: ${allowed})` });
+  trace.pass('alg', () => `${alg} (allowed: ${idp.algorithms.join(', ')})`);
 
-  if (idp.types) checks.push(checkType(header.typ, idp.types));
+  if (idp.types) trace.add(checkType(header.typ, idp.types));
 
   if (header.crit !== undefined) {
     throw new LegacyRejection('token_malformed', 'header', `crit ${summarize(header.crit)}: no JWS extension is supported`);
@@ -167,9 +177,11 @@ function inspectHeader(token: string, idp: IdentityProviderConfig, checks: Verif
   if (header.kid !== undefined && typeof header.kid !== 'string') throw new LegacyRejection('token_malformed', 'header', 'kid is not a string');
   const kid = header.kid as string | undefined;
   // Keys come only from the configured source; headers naming a key are ignored entirely (never fetched, never used).
-  const ignored = ['jku', 'x5u', 'jwk', 'x5c'].filter((name) => name in header);
-  const note = ignored.length ? `; ignored ${ignored.join(', ')} (keys come only from the configured source)` : '';
-  checks.push({ name: 'header', ok: true, detail: `${kid === undefined ? 'no kid' : `kid ${JSON.stringify(kid)}`}${note}` });
+  trace.pass('header', () => {
+    const ignored = ['jku', 'x5u', 'jwk', 'x5c'].filter((name) => name in header);
+    const note = ignored.length ? `; ignored ${ignored.join(', ')} (keys come only from the configured source)` : '';
+    return `${kid === undefined ? 'no kid' : `kid ${JSON.stringify(kid)}`}${note}`;
+  });
   return kid === undefined ? { alg } : { alg, kid };
 }
 
@@ -189,6 +201,12 @@ function checkType(typ: unknown, types: readonly string[]): VerificationCheck {
 export function normalizeType(value: string): string {
   const lower = value.toLowerCase();
   return lower.startsWith('application/') && !lower.slice('application/'.length).includes('/') ? lower.slice('application/'.length) : lower;
+}
+
+/** The claim lines before the first failing one (or the first `stop` names), as trace lines. */
+function passedClaims(lines: readonly ClaimLine[], stop: (line: ClaimLine) => boolean = () => false): VerificationCheck[] {
+  const end = lines.findIndex((line) => !line.ok || stop(line));
+  return (end < 0 ? lines : lines.slice(0, end)).map(({ name, detail }) => ({ name, ok: true, detail }));
 }
 
 /** Several candidate keys only when the token has no kid: the first whose signature verifies wins. */

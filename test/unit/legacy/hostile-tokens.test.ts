@@ -441,6 +441,18 @@ describe('the trace', () => {
     expect(result.checks.find((c) => c.name === 'exp')!.detail).toMatch(/expires in 4m 12s/);
   });
 
+  it('a trace read later says what was seen when the checks ran, and is written once', async () => {
+    // The trace is written only when read (src/legacy/trace.ts): its lines keep the values of the moment they ran.
+    const later = createManualClock(clock.now());
+    const v = createLegacyVerifier(legacyTestIdp(issuer, { boundClaims: { tenant: 'acme' } }), { clock: later, logger: silentLogger });
+    const result = await v.verifyToken(await mint({ exp: now() + 252, tenant: 'acme' }));
+    later.advance(3_600_000);
+    expect(result.checks.find((c) => c.name === 'exp')!.detail).toMatch(/expires in 4m 12s/);
+    expect(result.checks.find((c) => c.name === 'key')!.detail).toMatch(/\(fetched 0s ago\)$/);
+    expect(result.checks.find((c) => c.name === 'claim:tenant')).toEqual({ name: 'claim:tenant', ok: true, detail: '"acme" matches "acme"' });
+    expect(result.checks).toBe(result.checks);
+  });
+
   it('names the bound claim that failed', async () => {
     const v = verifier('bound-trace', { boundClaims: { tenant: 'acme', department: 'Engineering' } });
     const result = await v.verifyToken(await mint({ tenant: 'acme', department: 'Sales' }));

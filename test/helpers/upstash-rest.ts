@@ -23,6 +23,8 @@ export interface UpstashStandIn {
   readonly commands: string[];
   /** Stops answering (connections are dropped) until called again with true. */
   setAvailable(available: boolean): void;
+  /** Requests dropped while unavailable: how many attempts a client made. */
+  readonly refused: number;
   close(): Promise<void>;
 }
 
@@ -33,6 +35,7 @@ export async function startUpstashStandIn(options: { redisUrl: string; token?: s
   const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1 });
   const commands: string[] = [];
   let available = true;
+  let refused = 0;
 
   async function execute(command: unknown, base64: boolean): Promise<{ result: unknown } | { error: string }> {
     if (!Array.isArray(command) || command.length === 0 || !command.every((part) => typeof part === 'string' || typeof part === 'number')) {
@@ -49,7 +52,10 @@ export async function startUpstashStandIn(options: { redisUrl: string; token?: s
   }
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    if (!available) return void req.socket.destroy();
+    if (!available) {
+      refused++;
+      return void req.socket.destroy();
+    }
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', async () => {
@@ -85,6 +91,9 @@ export async function startUpstashStandIn(options: { redisUrl: string; token?: s
     commands,
     setAvailable(next) {
       available = next;
+    },
+    get refused() {
+      return refused;
     },
     async close() {
       await new Promise<void>((resolve) => {

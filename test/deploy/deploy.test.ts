@@ -467,7 +467,8 @@ describe('the image entrypoint, run with node (no Docker engine here)', () => {
     port = await freePort();
     const configFile = await writeHostConfig(dir, port);
     child = spawn(process.execPath, entrypointArgs(configFile), { cwd: ROOT, env: { ...process.env, ...imageEnv, ...ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
-    exited = new Promise((done) => child.once('exit', (code, signal) => done({ code, signal })));
+    // 'close', not 'exit': it comes after the child's stdout and stderr ended, so `lines` then holds every log line.
+    exited = new Promise((done) => child.once('close', (code, signal) => done({ code, signal })));
     let buffer = '';
     await new Promise<void>((started, failed) => {
       child.stdout!.on('data', (chunk: Buffer) => {

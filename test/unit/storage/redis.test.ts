@@ -46,18 +46,22 @@ describe('redis store', () => {
     // Fast, by what failed rather than by a clock: the first command gives up after one retry of the connection
     // (maxRetriesPerRequest), not after the command timeout; once it is known unreachable, the next ones fail at once.
     const messages: string[] = [];
+    const causes: (string | undefined)[] = [];
     for (const call of [() => store.get('k'), () => store.compareAndSwap('k', 'a', 'b'), () => store.ping()]) {
       const error: unknown = await call().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(StoreUnavailableError);
       expect(String((error as Error).message)).not.toContain('s3cr3t');
       expect(JSON.stringify({ cause: String((error as Error).cause) })).not.toContain('s3cr3t');
       messages.push((error as Error).message);
+      causes.push(((error as Error).cause as Error | undefined)?.name);
     }
     expect(messages).toEqual([
       expect.stringMatching(/^redis get failed: Reached the max retries per request limit \(which is 1\)/),
       'redis compareAndSwap failed: unreachable',
       'redis ping failed: unreachable',
     ]);
+    // ioredis's retry limit, not its command timeout ("Command timed out"); the later calls never reach the client.
+    expect(causes).toEqual(['MaxRetriesPerRequestError', undefined, undefined]);
     expect(lines.filter((l) => l.event === 'store.unavailable').map((l) => l.store)).toEqual(['redis']);
     expect(JSON.stringify(lines)).not.toContain('s3cr3t');
   });

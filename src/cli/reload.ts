@@ -7,16 +7,22 @@ import { preflightConfig } from './preflight.ts';
 /**
  * SIGHUP → re-read the config file, run the same checks as `config check`, and swap the running app (runtime/reload.ts).
  * Any problem keeps the running configuration and logs `config.reload_failed` with why; success logs `config.reloaded`.
- * Reloads run one at a time.
+ * Reloads run one at a time. Called with the start's promise before it resolves: a SIGHUP without a listener would
+ * end the process, so one during the start waits for it, then reloads.
  */
-export function reloadOnSighup(server: RunningServer, configFile: string, env: Record<string, string | undefined>, logger: Logger): () => Promise<void> {
+export function reloadOnSighup(
+  starting: RunningServer | Promise<RunningServer>,
+  configFile: string,
+  env: Record<string, string | undefined>,
+  logger: Logger,
+): () => Promise<void> {
   let queue = Promise.resolve();
   const reload = () =>
     (queue = queue.then(async () => {
       try {
         const next = await loadConfigFile(configFile, env);
         await preflightConfig(next, configFile);
-        await server.reload(next);
+        await (await starting).reload(next);
         logger.info({ event: 'config.reloaded', file: configFile }, 'configuration reloaded');
       } catch (error) {
         const why =

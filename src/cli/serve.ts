@@ -1,5 +1,6 @@
 import { flushCompileCache } from 'node:module';
 import { loadConfigFile } from '../config/load.ts';
+import { shutdownGraceSeconds } from '../config/server-limits.ts';
 import { configWarnings } from '../config/warnings.ts';
 import { createLogger } from '../observability/create-logger.ts';
 import { createPinoLogger } from '../observability/pino.ts';
@@ -7,6 +8,7 @@ import { closeOnSignals, startNodeServer } from '../runtime/node.ts';
 import { isClusterPrimary, isClusterWorker, runClusterPrimary } from '../runtime/node-cluster.ts';
 import type { CliIo } from './main.ts';
 import { preflightConfig } from './preflight.ts';
+import { reloadOnSighup } from './reload.ts';
 
 /** `serve`: the bridge with a config file, or the local demo stack without one. Runs until a signal. */
 export async function serve(configFile: string | undefined, io: CliIo): Promise<number> {
@@ -27,13 +29,23 @@ export async function serve(configFile: string | undefined, io: CliIo): Promise<
   // The same checks as `config check`, before anything listens (#9.8).
   await preflightConfig(config, configFile);
   const logger = createLogger(createPinoLogger, config);
-  if (!isClusterWorker()) for (const line of configWarnings(config)) logger.warn({ event: 'config.opt_out' }, line);
+  const warn = () => {
+    if (!isClusterWorker()) for (const line of configWarnings(config)) logger.warn({ event: 'config.opt_out' }, line);
+  };
   // server.workers > 1: this process only supervises; each worker runs this same command (node-cluster.ts).
-  if (isClusterPrimary(config.server.workers)) return runClusterPrimary({ workers: config.server.workers, logger });
-  const server = await startNodeServer({ config, configFile, logger });
-  closeOnSignals(server, logger);
+  if (isClusterPrimary(config.server.workers)) {
+    warn();
+    return runClusterPrimary({ workers: config.server.workers, logger });
+  }
+  // Signals are handled from the start on (closeOnSignals, reloadOnSighup): whoever reads a line of this process's log,
+  // a warning or server.started, and signals it, sees it stop or reload cleanly. The warnings still come before it
+  // listens (that is after an await).
+  const starting = startNodeServer({ config, configFile, logger });
+  closeOnSignals(starting, logger, shutdownGraceSeconds(config) * 1000);
+  reloadOnSighup(starting, configFile, io.env, logger);
+  warn();
+  await starting;
   // Everything serving needs is loaded: keep it for the next start now, not only at a clean exit (bin/jwt-idp-bridge.js).
   flushCompileCache();
-  (await import('./reload.ts')).reloadOnSighup(server, configFile, io.env, logger);
   return new Promise<number>(() => undefined);
 }

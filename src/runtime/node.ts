@@ -110,8 +110,13 @@ export async function startNodeServer(options: {
   }
 }
 
-/** SIGTERM/SIGINT → graceful close; a second signal or a stuck drain exits hard. */
-export function closeOnSignals(server: RunningServer, logger: Logger, graceMs = server.graceMs): void {
+/**
+ * SIGTERM/SIGINT → graceful close; a second signal or a stuck drain (`graceMs` from the signal) exits hard. Call it
+ * before the server starts, with the start's promise: a process without a SIGTERM listener is killed by the kernel at
+ * once, and an orchestrator that stops a bridge while it starts (a rollout) should see it stop cleanly, not die by the
+ * signal. A signal during the start waits for it, then drains as usual; a start that fails exits 1.
+ */
+export function closeOnSignals(starting: RunningServer | Promise<RunningServer>, logger: Logger, graceMs: number): void {
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled) process.exit(1);
@@ -122,10 +127,12 @@ export function closeOnSignals(server: RunningServer, logger: Logger, graceMs = 
       process.exit(1);
     }, graceMs);
     timer.unref();
-    server.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    Promise.resolve(starting)
+      .then((server) => server.close())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);

@@ -35,15 +35,13 @@ describe('jwt-idp-bridge serve (Node runtime)', () => {
   let port: number;
   const lines: string[] = [];
 
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'jib-serve-'));
-    legacy = await startLegacyIssuer({ alg: 'ES256' });
-    port = await freePort();
-    const file = join(dir, 'bridge.yaml');
+  /** A config on `at` with two documented opt-outs (allowAnyAudience, trustedProxy: none): serve warns before it listens. */
+  const writeConfig = async (at: number) => {
+    const file = join(dir, `bridge-${at}.yaml`);
     await writeFile(
       file,
-      `issuer: http://127.0.0.1:${port}
-server: { host: 127.0.0.1, port: ${port} }
+      `issuer: http://127.0.0.1:${at}
+server: { host: 127.0.0.1, port: ${at} }
 identityProviders:
   - id: legacy
     issuer: ${legacy.url}
@@ -60,6 +58,14 @@ clients:
     identityProviders: [legacy]
 `,
     );
+    return file;
+  };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'jib-serve-'));
+    legacy = await startLegacyIssuer({ alg: 'ES256' });
+    port = await freePort();
+    const file = await writeConfig(port);
     child = spawn(process.execPath, [BIN, 'serve', '--config', file], {
       env: { ...process.env, APP_SECRET: 'app-secret-0123456789' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -115,5 +121,34 @@ clients:
 
     expect(await exited).toBe(0);
     expect(lines.some((line) => line.includes('"event":"server.stopped"'))).toBe(true);
+  });
+
+  it('a SIGTERM while it starts waits for the start, then stops cleanly (exit 0, not killed by the signal)', async () => {
+    // The opt-out warnings are logged while the bridge starts, after its signal handlers are in place: a SIGTERM sent
+    // on the first one arrives before it listens. Without a handler yet, the kernel would end it by the signal.
+    const starting = spawn(process.execPath, [BIN, 'serve', '--config', await writeConfig(await freePort())], {
+      env: { ...process.env, APP_SECRET: 'app-secret-0123456789' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const events: string[] = [];
+    let buffer = '';
+    let sent = false;
+    starting.stdout!.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const parts = buffer.split('\n');
+      buffer = parts.pop()!;
+      for (const part of parts) events.push(String((JSON.parse(part) as { event?: string }).event));
+      if (!sent && events.includes('config.opt_out')) {
+        sent = true;
+        starting.kill('SIGTERM');
+      }
+    });
+    const closed = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+      starting.once('close', (code, signal) => done({ code, signal })),
+    );
+    expect(closed).toEqual({ code: 0, signal: null });
+    expect(events.indexOf('server.signal')).toBeGreaterThan(events.indexOf('config.opt_out'));
+    expect(events.slice(events.indexOf('server.signal'))).toEqual(expect.arrayContaining(['server.started', 'server.stopping', 'server.stopped']));
+    expect(events).not.toContain('server.drain_timeout');
   });
 });

@@ -11,7 +11,7 @@ import { preflightConfig } from './preflight.ts';
  * end the process, so one during the start waits for it, then reloads.
  */
 export function reloadOnSighup(
-  starting: RunningServer | Promise<RunningServer>,
+  starting: Promise<RunningServer>,
   configFile: string,
   env: Record<string, string | undefined>,
   logger: Logger,

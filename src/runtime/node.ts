@@ -13,7 +13,6 @@ import { createPinoLogger } from '../observability/pino.ts';
 import { SigningKeyError } from '../keys/signing-keys.ts';
 import { createStore } from '../storage/index.ts';
 import { composeBridge } from './compose.ts';
-import { shutdownGraceSeconds } from '../config/server-limits.ts';
 import { closeGracefully, createConnectionPolicy, nodeServerOptions } from './node-http.ts';
 import { createNodeObservability, type AdminServer } from './node-observability.ts';
 import { createReloadableApp } from './reload.ts';
@@ -40,8 +39,6 @@ export async function readSigningJwks(config: Config, configFile?: string): Prom
 export interface RunningServer {
   url: string;
   port: number;
-  /** How long `closeOnSignals` waits for in-flight requests (`server.shutdownGraceSeconds`). */
-  graceMs: number;
   /** The admin listener (GET /metrics) when `server.adminPort` is set. */
   adminUrl?: string;
   /** Swaps in a new configuration (same server, store and logging sections); throws ReloadError or ConfigError otherwise. */
@@ -101,7 +98,7 @@ export async function startNodeServer(options: {
         logger.info({ event: 'server.stopped' }, 'stopped');
         observability.close();
       })());
-    return { url, port, graceMs: shutdownGraceSeconds(config) * 1000, ...(admin && { adminUrl: admin.url }), reload: reloadable.reload, close };
+    return { url, port, ...(admin && { adminUrl: admin.url }), reload: reloadable.reload, close };
   } catch (error) {
     await admin?.close();
     await store.close().catch(() => undefined);
@@ -116,7 +113,7 @@ export async function startNodeServer(options: {
  * once, and an orchestrator that stops a bridge while it starts (a rollout) should see it stop cleanly, not die by the
  * signal. A signal during the start waits for it, then drains as usual; a start that fails exits 1.
  */
-export function closeOnSignals(starting: RunningServer | Promise<RunningServer>, logger: Logger, graceMs: number): void {
+export function closeOnSignals(starting: Promise<RunningServer>, logger: Logger, graceMs: number): void {
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled) process.exit(1);
@@ -127,7 +124,7 @@ export function closeOnSignals(starting: RunningServer | Promise<RunningServer>,
       process.exit(1);
     }, graceMs);
     timer.unref();
-    Promise.resolve(starting)
+    starting
       .then((server) => server.close())
       .then(
         () => process.exit(0),

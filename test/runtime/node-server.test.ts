@@ -137,7 +137,13 @@ clients:
       buffer += chunk.toString();
       const parts = buffer.split('\n');
       buffer = parts.pop()!;
-      for (const part of parts) events.push(String((JSON.parse(part) as { event?: string }).event));
+      for (const part of parts) {
+        try {
+          events.push(String((JSON.parse(part) as { event?: string }).event));
+        } catch {
+          // not a log line
+        }
+      }
       if (!sent && events.includes('config.opt_out')) {
         sent = true;
         starting.kill('SIGTERM');
